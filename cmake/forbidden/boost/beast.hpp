@@ -1,0 +1,1 @@
+#error "this layer must not use boost/beast.hpp: see the layering in DESIGN.md"

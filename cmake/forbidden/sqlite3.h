@@ -1,0 +1,1 @@
+#error "this layer must not use sqlite3.h: see the layering in DESIGN.md"

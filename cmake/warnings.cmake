@@ -1,0 +1,27 @@
+add_library(tessera_options INTERFACE)
+target_compile_options(tessera_options INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+target_compile_definitions(tessera_options INTERFACE
+  # Asio and Beast are compiled once (src/http/boost_src.cpp), not in every file that uses them.
+  BOOST_ASIO_SEPARATE_COMPILATION
+  BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+if(TESSERA_SANITIZE)
+  target_compile_options(tessera_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
+  target_link_options(tessera_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(TESSERA_FUZZ)
+  target_compile_options(tessera_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(tessera_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# tessera_layer(TARGET DIR [FORBID ...]): a library for one layer of src/. The FORBID list names
+# headers the layer must never include; cmake/forbidden/ holds a file for each that stops the
+# build with #error, and it is searched before the system include path.
+function(tessera_layer target dir)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp)
+  add_library(${target} STATIC ${sources})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC tessera_options)
+endfunction()

@@ -1,0 +1,17 @@
+#pragma once
+// UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
+#include <cstddef>
+#include <string_view>
+
+namespace tessera::utf8 {
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (1 for ASCII), or 0 if none.
+std::size_t sequence_length(std::string_view s, std::size_t i);
+
+// True when all of `s` is well-formed UTF-8.
+bool valid(std::string_view s);
+
+// Number of code points in well-formed UTF-8 `s`.
+std::size_t code_points(std::string_view s);
+
+}  // namespace tessera::utf8
