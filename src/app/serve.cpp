@@ -1,0 +1,78 @@
+#include "app/serve.hpp"
+
+#include <chrono>
+#include <thread>
+#include <unistd.h>
+
+#include "api/routes.hpp"
+#include "core/log.hpp"
+#include "crypto/random_source.hpp"
+#include "http/dispatcher.hpp"
+#include "http/server.hpp"
+#include "http/worker_pool.hpp"
+
+namespace tessera::app {
+namespace {
+
+int cores() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace
+
+int serve(const config::Config& config) {
+  const auto started = std::chrono::steady_clock::now();
+  log::start(config.log_level);
+  crypto::init();
+
+  const int hash_workers = config.hash_workers > 0 ? config.hash_workers : cores();
+  const int db_workers = config.db_workers > 0 ? config.db_workers : 4;
+  http::WorkerPool hash_pool("hash", hash_workers, static_cast<std::size_t>(config.hash_queue));
+  // Database work is short; its queue is longer than the hash queue but still bounded.
+  http::WorkerPool db_pool("db", db_workers, 1024);
+
+  http::Server* server_ptr = nullptr;
+  api::Services services;
+  services.readiness.draining = [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); };
+  const http::Router router = api::build_router(services);
+  const http::Dispatcher dispatcher(router, nullptr, http::Lanes{&db_pool, &hash_pool});
+
+  http::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.threads = config.threads > 0 ? config.threads : cores();
+  options.max_body_bytes = config.max_body_bytes;
+  options.max_header_bytes = config.max_header_bytes;
+  options.read_timeout = config.read_timeout;
+  options.idle_timeout = config.idle_timeout;
+  options.shutdown_timeout = config.shutdown_timeout;
+  http::Server server(options, dispatcher);
+  server_ptr = &server;
+  if (auto listening = server.listen(); !listening) {
+    log::error("start_failed").str("detail", listening.error().detail);
+    log::stop();
+    return 1;
+  }
+  const auto ready_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  log::info("listening")
+      .str("address", config.listen_host)
+      .num("port", server.port())
+      .str("url", config.public_url)
+      .num("pid", getpid())
+      .num("network_threads", options.threads)
+      .num("hash_workers", hash_workers)
+      .num("startup_us", ready_us);
+
+  server.run();
+
+  // The server has drained: finish what the workers hold, then stop them.
+  hash_pool.stop();
+  db_pool.stop();
+  log::info("stopped");
+  log::stop();
+  return 0;
+}
+
+}  // namespace tessera::app

@@ -1,0 +1,83 @@
+#pragma once
+// The route table (DESIGN rule 8): each route names its method, path pattern, guard, the lane
+// its handler runs on, and the handler. api/routes.cpp fills one Router with every route.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "http/method.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace tessera::http {
+
+// Who may call a route. A guard either stops the request with an error or sets
+// Request::principal before the handler runs.
+struct Guard {
+  enum class Kind {
+    none,      // anyone
+    user,      // a valid access token
+    verified,  // a valid access token whose user has verified their email
+    role,      // a valid access token carrying `role`
+  };
+  Kind kind = Kind::none;
+  std::string role;
+
+  static Guard anyone() { return {Kind::none, {}}; }
+  static Guard user() { return {Kind::user, {}}; }
+  static Guard verified() { return {Kind::verified, {}}; }
+  static Guard with_role(std::string r) { return {Kind::role, std::move(r)}; }
+};
+
+// Where a handler runs. Nothing that blocks or burns CPU may run on the network threads.
+enum class Lane {
+  network,  // cheap and non-blocking: answered on the network thread
+  db,       // touches the database: the database worker pool
+  hash,     // hashes a password: the hash worker pool (bounded; full -> 503)
+};
+
+using Handler = std::function<Response(Request&)>;
+
+struct Route {
+  Method method = Method::get;
+  std::string pattern;  // "/auth/sessions/{id}": literal segments and {name} segments
+  Guard guard;
+  Lane lane = Lane::network;
+  Handler handler;
+  std::string summary;  // one line, for the API description
+};
+
+class Router {
+ public:
+  void add(Route route);
+
+  enum class Outcome { found, not_found, method_not_allowed };
+  struct Match {
+    Outcome outcome = Outcome::not_found;
+    const Route* route = nullptr;
+    std::vector<std::pair<std::string_view, std::string_view>> params;  // views into `path`
+    std::string allow;  // for method_not_allowed: "GET, POST"
+  };
+
+  // Finds the route for `method` and `path`. HEAD falls back to GET.
+  Match match(Method method, std::string_view path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  struct Compiled {
+    std::vector<std::string> segments;  // "{name}" marks a parameter
+    std::size_t route_index;
+  };
+  bool matches(const Compiled& c, std::string_view path,
+               std::vector<std::pair<std::string_view, std::string_view>>* params) const;
+
+  std::vector<Route> routes_;
+  std::unordered_map<std::string, std::vector<std::size_t>> exact_;  // patterns without parameters
+  std::vector<Compiled> parameterised_;
+};
+
+}  // namespace tessera::http
