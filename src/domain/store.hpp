@@ -1,0 +1,145 @@
+#pragma once
+// What the domain needs from storage (DESIGN rule 2: the domain owns the interface). SQLite and
+// PostgreSQL implement it in store/, and both pass the one contract suite in
+// tests/store_contract/. Every operation runs inside a transaction: the domain composes the
+// steps of one change (e.g. rotate a refresh token and retire its parent) in one StoreTx, and
+// the store commits only when the function succeeds.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "core/function_ref.hpp"
+#include "core/result.hpp"
+#include "domain/revocation_event.hpp"
+#include "domain/session.hpp"
+#include "domain/stored_key.hpp"
+#include "domain/user.hpp"
+
+namespace tessera::domain {
+
+struct UserQuery {
+  std::string text;       // matched against email and username (substring, case-insensitive)
+  std::size_t limit = 50;
+  std::size_t offset = 0;
+};
+
+struct UserPage {
+  std::vector<User> users;  // ordered by created_at, then id
+  std::size_t total = 0;    // matching users in all pages
+};
+
+// The operations of one transaction. Errors: errc::account_exists for a duplicate email or
+// username; errc::database_unavailable when the database cannot be reached; errc::not_found
+// when an update names a row that does not exist; errc::internal_error otherwise.
+class StoreTx {
+ public:
+  virtual ~StoreTx() = default;
+
+  // Users
+  virtual Result<std::optional<User>> user_by_id(const UserId& id) = 0;
+  virtual Result<std::optional<User>> user_by_email(std::string_view normalized_email) = 0;
+  virtual Result<std::optional<User>> user_by_username(std::string_view normalized_username) = 0;
+  virtual Result<void> insert_user(const User& user) = 0;
+  virtual Result<void> update_user(const User& user) = 0;  // every field but id and created_at
+  virtual Result<void> delete_user(const UserId& id) = 0;  // its sessions go with it
+  virtual Result<UserPage> list_users(const UserQuery& query) = 0;
+
+  // Sessions and refresh tokens (hashes only)
+  virtual Result<void> insert_session(const Session& session) = 0;
+  virtual Result<std::optional<Session>> session_by_id(const SessionId& id) = 0;
+  // The session whose *current* refresh token has this hash. On PostgreSQL the row is locked
+  // until the transaction ends, so two rotations of one token serialise.
+  virtual Result<std::optional<Session>> session_by_token(std::string_view token_hash) = 0;
+  // The session one of whose *earlier* (retired) refresh tokens has this hash; locked likewise.
+  virtual Result<std::optional<Session>> session_by_retired_token(std::string_view token_hash) = 0;
+  virtual Result<void> update_session(const Session& session) = 0;
+  // Records a token that was current and no longer is, so that its reuse is recognised.
+  virtual Result<void> retire_token(std::string_view token_hash, const SessionId& session, std::int64_t generation,
+                                    TimePoint at) = 0;
+  // Every session of the user, newest first, revoked and expired ones included.
+  virtual Result<std::vector<Session>> sessions_of_user(const UserId& user) = 0;
+  // Revokes the user's sessions that are not revoked yet; returns their ids.
+  virtual Result<std::vector<SessionId>> revoke_sessions_of_user(const UserId& user, TimePoint at,
+                                                                 std::string_view reason) = 0;
+
+  // Revocation events (assigns RevocationEvent::id)
+  virtual Result<std::int64_t> append_revocation(const RevocationEvent& event) = 0;
+  // Events with id > after_id, oldest first, at most `limit`.
+  virtual Result<std::vector<RevocationEvent>> revocations_after(std::int64_t after_id, std::size_t limit) = 0;
+
+  // Signing keys
+  virtual Result<std::vector<StoredKey>> signing_keys() = 0;  // oldest first
+  virtual Result<void> insert_signing_key(const StoredKey& key) = 0;
+  virtual Result<void> update_signing_key(const StoredKey& key) = 0;
+
+  // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
+  // tokens) and revocation events that expired before `now`. Returns the rows deleted.
+  virtual Result<std::size_t> purge(TimePoint before, TimePoint now) = 0;
+};
+
+enum class TxKind {
+  read,   // reads only; may run beside other transactions
+  write,  // changes something; serialised against other writers
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `body` in one transaction and commits when it succeeds; rolls back when it returns an
+  // error (which is passed on) or throws. Transient conflicts (busy database, serialisation
+  // failure) re-run `body`, so it must have no effect outside the transaction.
+  virtual Result<void> transact(TxKind kind, FunctionRef<Result<void>(StoreTx&)> body) = 0;
+
+  // A cheap round trip, for /readyz.
+  virtual Result<void> ping() = 0;
+  // "sqlite" or "postgres".
+  virtual std::string_view backend() const = 0;
+
+  // transact() for a body that returns a value.
+  template <class F>
+  auto read(F&& body) {
+    return run(TxKind::read, std::forward<F>(body));
+  }
+  template <class F>
+  auto write(F&& body) {
+    return run(TxKind::write, std::forward<F>(body));
+  }
+
+ private:
+  template <class F>
+  auto run(TxKind kind, F&& body) -> std::invoke_result_t<F, StoreTx&> {
+    using R = std::invoke_result_t<F, StoreTx&>;
+    using T = typename R::value_type;
+    if constexpr (std::is_void_v<T>) {
+      return transact(kind, body);
+    } else {
+      std::optional<T> out;
+      auto r = transact(kind, [&](StoreTx& tx) -> Result<void> {
+        auto v = body(tx);
+        if (!v) return std::move(v).error();
+        out.emplace(std::move(*v));
+        return ok();
+      });
+      if (!r) return std::move(r).error();
+      return std::move(*out);
+    }
+  }
+};
+
+// Schema migrations of one backend.
+class Migrator {
+ public:
+  virtual ~Migrator() = default;
+  // The highest migration applied, 0 for an empty database.
+  virtual Result<int> current_version() = 0;
+  // The highest migration this build knows.
+  virtual int latest_version() const = 0;
+  // Applies every pending migration, each in its own transaction; returns how many ran.
+  virtual Result<int> migrate() = 0;
+};
+
+}  // namespace tessera::domain
