@@ -33,7 +33,9 @@ struct UserPage {
 
 // The operations of one transaction. Errors: errc::account_exists for a duplicate email or
 // username; errc::database_unavailable when the database cannot be reached; errc::not_found
-// when an update names a row that does not exist; errc::internal_error otherwise.
+// when an update names a row that does not exist, or an insert refers to one (a session of a
+// missing user, a retired token of a missing session); errc::internal_error otherwise. After an
+// operation fails, the body should return an error: PostgreSQL aborts the whole transaction.
 class StoreTx {
  public:
   virtual ~StoreTx() = default;
@@ -76,7 +78,8 @@ class StoreTx {
   virtual Result<void> update_signing_key(const StoredKey& key) = 0;
 
   // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
-  // tokens) and revocation events that expired before `now`. Returns the rows deleted.
+  // tokens) and revocation events that expired before `now`. Returns the sessions and events
+  // deleted (retired tokens, which go by cascade, are not counted).
   virtual Result<std::size_t> purge(TimePoint before, TimePoint now) = 0;
 };
 

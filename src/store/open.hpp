@@ -1,5 +1,6 @@
 #pragma once
 // Opens the store named by TESSERA_DATABASE: sqlite://PATH or postgres://... .
+#include <chrono>
 #include <memory>
 #include <string_view>
 
@@ -10,6 +11,9 @@ namespace tessera::store {
 
 struct Options {
   int connections = 4;  // upper bound of connections (SQLite: one per worker thread)
+  // How long a statement waits for a lock another process holds (SQLite's busy_timeout) before
+  // the transaction is re-run; tests shorten it.
+  std::chrono::milliseconds busy_timeout{5000};
 };
 
 struct Opened {

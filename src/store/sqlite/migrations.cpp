@@ -1,0 +1,194 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+#include <chrono>
+#include <string>
+
+namespace tessera::store::sqlite {
+namespace {
+
+// Conventions of the schema, which later migrations follow:
+// - times are INTEGER Unix milliseconds; an optional time is NULL;
+// - hashes and sealed values are BLOB; identifiers (UUIDs, kids) are TEXT;
+// - tables are STRICT, so a value of the wrong type is an error instead of a silent conversion;
+// - children reference their parent ON DELETE CASCADE and have an index on the reference.
+// One-time tokens, the email outbox, the audit log and rate-limit state come later as new
+// tables referencing users(id); nothing here needs to change for them.
+constexpr const char* kInitialSchema = R"sql(
+CREATE TABLE users (
+  id             TEXT PRIMARY KEY NOT NULL,
+  email          TEXT UNIQUE,  -- normalised; NULL when the account has only a username
+  username       TEXT UNIQUE,  -- normalised; NULL when the account has only an email
+  password_hash  TEXT NOT NULL,
+  email_verified INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1)),
+  disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  roles          TEXT NOT NULL DEFAULT '',  -- sorted, unique, separated by one space
+  token_version  INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  CHECK (email IS NOT NULL OR username IS NOT NULL)
+) STRICT;
+-- The admin list pages through users in this order.
+CREATE INDEX users_by_created_at ON users (created_at, id);
+
+-- A login session: a chain of refresh tokens of which only token_hash is live.
+CREATE TABLE sessions (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  user_id             TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at          INTEGER NOT NULL,
+  last_used_at        INTEGER NOT NULL,
+  idle_expires_at     INTEGER NOT NULL,
+  absolute_expires_at INTEGER NOT NULL,
+  revoked_at          INTEGER,
+  revoke_reason       TEXT NOT NULL DEFAULT '',
+  user_agent          TEXT NOT NULL DEFAULT '',
+  ip                  TEXT NOT NULL DEFAULT '',
+  generation          INTEGER NOT NULL DEFAULT 0,
+  token_hash          BLOB NOT NULL UNIQUE,  -- SHA-256 of the current refresh token
+  previous_token_hash BLOB,                  -- its parent; NULL before the first rotation
+  rotated_at          INTEGER,
+  successor_sealed    BLOB                   -- the current token, sealed for the parent's holder
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions (user_id, created_at);
+
+-- Refresh tokens that were current once: presenting one again is reuse (or, within the grace
+-- interval, a second tab).
+CREATE TABLE retired_tokens (
+  token_hash BLOB PRIMARY KEY NOT NULL,
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  generation INTEGER NOT NULL,
+  retired_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX retired_tokens_by_session ON retired_tokens (session_id);
+
+-- AUTOINCREMENT: ids are never reused after a purge, so an instance that has read up to id N
+-- can never miss an event that later gets N again.
+CREATE TABLE revocation_events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind       TEXT NOT NULL CHECK (kind IN ('session', 'user')),
+  subject    TEXT NOT NULL,
+  version    INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE signing_keys (
+  kid         TEXT PRIMARY KEY NOT NULL,
+  alg         TEXT NOT NULL,
+  private_key TEXT NOT NULL,  -- PKCS#8 PEM, or "sealed:" + base64url under TESSERA_MASTER_KEY
+  created_at  INTEGER NOT NULL,
+  signs_until INTEGER,
+  retired_at  INTEGER
+) STRICT;
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "users, sessions, retired tokens, revocation events, signing keys", kInitialSchema},
+};
+
+constexpr const char* kCreateMigrationsTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY NOT NULL,
+  name       TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+) STRICT
+)sql";
+
+int latest_known() { return kMigrations.back().version; }
+
+// Holds a write transaction open until committed; rolls it back otherwise.
+class WriteTx {
+ public:
+  explicit WriteTx(Connection& c) : c_(c) {}
+  ~WriteTx() {
+    if (open_) c_.rollback();
+  }
+  Result<void> begin() {
+    auto r = c_.begin(TxState::write);
+    open_ = r.has_value();
+    return r;
+  }
+  Result<void> commit() {
+    open_ = false;
+    return c_.commit();
+  }
+
+ private:
+  Connection& c_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+Result<int> schema_version(Connection& c) {
+  auto exists = c.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists) return std::move(exists).error();
+  auto row = exists->step();
+  if (!row) return std::move(row).error();
+  if (!*row || exists->int64(0) == 0) return 0;
+
+  auto st = c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!st) return std::move(st).error();
+  row = st->step();
+  if (!row) return std::move(row).error();
+  return static_cast<int>(st->int64(0));
+}
+
+Result<void> check_not_newer(Connection& c) {
+  auto version = schema_version(c);
+  if (!version) return std::move(version).error();
+  const int latest = latest_known();
+  if (*version <= latest) return ok();
+  const std::string detail = "the database schema is at version " + std::to_string(*version) +
+                             " but this build of tessera knows only up to " + std::to_string(latest) +
+                             "; run a newer tessera (or restore a backup made before the upgrade)";
+  return make_error(errc::internal_error, detail, "sqlite: " + detail);
+}
+
+Result<int> SqliteMigrator::current_version() {
+  auto c = db_->connection();
+  if (!c) return std::move(c).error();
+  return schema_version(**c);
+}
+
+int SqliteMigrator::latest_version() const { return latest_known(); }
+
+Result<int> SqliteMigrator::migrate() {
+  auto conn = db_->connection();
+  if (!conn) return std::move(conn).error();
+  Connection& c = **conn;
+  if (c.tx_state() != TxState::none) {
+    return make_error(errc::internal_error, "", "sqlite: migrate() called inside a transaction");
+  }
+  std::lock_guard writer(db_->write_mutex());
+  if (auto r = check_not_newer(c); !r) return std::move(r).error();
+  if (auto r = c.exec(kCreateMigrationsTable); !r) return std::move(r).error();
+
+  int applied = 0;
+  for (const Migration& m : kMigrations) {
+    WriteTx tx(c);
+    if (auto r = tx.begin(); !r) return std::move(r).error();
+    // Read again under the write lock: another process (a second `tessera migrate`) may have
+    // applied it since.
+    auto version = schema_version(c);
+    if (!version) return std::move(version).error();
+    if (*version >= m.version) continue;
+    if (auto r = c.exec(m.sql); !r) {
+      Error e = std::move(r).error();
+      e.reason = "migration " + std::to_string(m.version) + " (" + std::string(m.name) + "): " + e.reason;
+      return e;
+    }
+    auto record = c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    if (!record) return std::move(record).error();
+    if (auto r = record->bind(m.version, m.name, std::chrono::system_clock::now()).run(); !r) {
+      return std::move(r).error();
+    }
+    if (auto r = tx.commit(); !r) return std::move(r).error();
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace tessera::store::sqlite

@@ -1,0 +1,150 @@
+// The sessions and retired_tokens tables. Lookups by token hash use the UNIQUE index on
+// sessions.token_hash and the primary key of retired_tokens. The row locks that PostgreSQL takes
+// in session_by_token are implicit here: a write transaction holds the database's only write
+// lock (BEGIN IMMEDIATE) from its start, so two rotations of one token cannot interleave.
+#include "store/sqlite/sqlite_tx.hpp"
+
+namespace tessera::store::sqlite {
+namespace {
+
+using domain::Session;
+using domain::SessionId;
+
+// The columns every session query selects, in this order (prefixed `s.` where joined).
+Session read_session(const Statement& st) {
+  Session s;
+  s.id = SessionId(st.text(0));
+  s.user_id = domain::UserId(st.text(1));
+  s.created_at = st.time(2);
+  s.last_used_at = st.time(3);
+  s.idle_expires_at = st.time(4);
+  s.absolute_expires_at = st.time(5);
+  s.revoked_at = st.optional_time(6);
+  s.revoke_reason = st.text(7);
+  s.user_agent = st.text(8);
+  s.ip = st.text(9);
+  s.generation = st.int64(10);
+  s.token_hash = st.blob(11);
+  s.previous_token_hash = st.blob(12);
+  s.rotated_at = st.optional_time(13);
+  s.successor_sealed = st.blob(14);
+  return s;
+}
+
+template <class Key>
+Result<std::optional<Session>> one_session(Connection& c, std::string_view sql, const Key& key) {
+  auto st = c.prepare(sql);
+  if (!st) return std::move(st).error();
+  auto row = st->bind(key).step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<Session>();
+  return std::optional<Session>(read_session(*st));
+}
+
+// A missing user or session behind a reference: the row the caller names does not exist.
+Error reference_error(const Statement& st, Error e, std::string_view what) {
+  if (st.failure() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    e.code = errc::not_found;
+    e.reason = "sqlite: " + std::string(what) + ": " + e.reason;
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<void> SqliteTx::insert_session(const Session& s) {
+  auto st = c_.prepare(
+      "INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, "
+      "revoked_at, revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
+      "successor_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return std::move(st).error();
+  st->bind(s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
+           s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, Blob{s.token_hash},
+           BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed});
+  if (auto r = st->run(); !r) return reference_error(*st, std::move(r).error(), "insert_session: no such user");
+  return ok();
+}
+
+Result<std::optional<Session>> SqliteTx::session_by_id(const SessionId& id) {
+  return one_session(c_,
+                     "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
+                     "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
+                     "successor_sealed FROM sessions WHERE id = ?",
+                     id.str());
+}
+
+Result<std::optional<Session>> SqliteTx::session_by_token(std::string_view token_hash) {
+  return one_session(c_,
+                     "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
+                     "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
+                     "successor_sealed FROM sessions WHERE token_hash = ?",
+                     Blob{token_hash});
+}
+
+Result<std::optional<Session>> SqliteTx::session_by_retired_token(std::string_view token_hash) {
+  return one_session(c_,
+                     "SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, "
+                     "s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, "
+                     "s.token_hash, s.previous_token_hash, s.rotated_at, s.successor_sealed "
+                     "FROM retired_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?",
+                     Blob{token_hash});
+}
+
+Result<void> SqliteTx::update_session(const Session& s) {
+  // Every field but id, user_id and created_at, which a session never changes.
+  auto st = c_.prepare(
+      "UPDATE sessions SET last_used_at = ?, idle_expires_at = ?, absolute_expires_at = ?, revoked_at = ?, "
+      "revoke_reason = ?, user_agent = ?, ip = ?, generation = ?, token_hash = ?, previous_token_hash = ?, "
+      "rotated_at = ?, successor_sealed = ? WHERE id = ?");
+  if (!st) return std::move(st).error();
+  st->bind(s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent,
+           s.ip, s.generation, Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at,
+           BlobOrNull{s.successor_sealed}, s.id.str());
+  if (auto r = st->run(); !r) return std::move(r).error();
+  if (st->changes() == 0) return make_error(errc::not_found, "", "sqlite: update_session: no session " + s.id.str());
+  return ok();
+}
+
+Result<void> SqliteTx::retire_token(std::string_view token_hash, const SessionId& session, std::int64_t generation,
+                                    TimePoint at) {
+  auto st = c_.prepare("INSERT INTO retired_tokens (token_hash, session_id, generation, retired_at) VALUES (?, ?, ?, ?)");
+  if (!st) return std::move(st).error();
+  st->bind(Blob{token_hash}, session.str(), generation, at);
+  if (auto r = st->run(); !r) return reference_error(*st, std::move(r).error(), "retire_token: no such session");
+  return ok();
+}
+
+Result<std::vector<Session>> SqliteTx::sessions_of_user(const domain::UserId& user) {
+  auto st = c_.prepare(
+      "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
+      "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, successor_sealed "
+      "FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC");
+  if (!st) return std::move(st).error();
+  st->bind(user.str());
+  std::vector<Session> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(read_session(*st));
+  }
+}
+
+Result<std::vector<SessionId>> SqliteTx::revoke_sessions_of_user(const domain::UserId& user, TimePoint at,
+                                                                 std::string_view reason) {
+  // One statement: the rows it returns are exactly the ones it changed.
+  auto st = c_.prepare(
+      "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL "
+      "RETURNING id");
+  if (!st) return std::move(st).error();
+  st->bind(at, reason, user.str());
+  std::vector<SessionId> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out.emplace_back(st->text(0));
+  }
+}
+
+}  // namespace tessera::store::sqlite

@@ -1,0 +1,61 @@
+#pragma once
+// The operations of one SQLite transaction (domain::StoreTx). It lives only inside
+// SqliteStore::transact(), on the connection of the calling thread, which already holds the
+// transaction open. The operations are defined by table: users.cpp, sessions.cpp,
+// revocations.cpp, signing_keys.cpp, purge.cpp.
+#include <cstdint>
+
+#include "domain/store.hpp"
+#include "store/sqlite/connection.hpp"
+
+namespace tessera::store::sqlite {
+
+// Each operation is documented where the domain declares it (domain/store.hpp).
+class SqliteTx final : public domain::StoreTx {
+ public:
+  explicit SqliteTx(Connection& c) : c_(c) {}
+
+  // Users (users.cpp)
+  Result<std::optional<domain::User>> user_by_id(const domain::UserId& id) override;
+  Result<std::optional<domain::User>> user_by_email(std::string_view normalized_email) override;
+  Result<std::optional<domain::User>> user_by_username(std::string_view normalized_username) override;
+  Result<void> insert_user(const domain::User& user) override;
+  Result<void> update_user(const domain::User& user) override;
+  Result<void> delete_user(const domain::UserId& id) override;
+  Result<domain::UserPage> list_users(const domain::UserQuery& query) override;
+
+  // Sessions and refresh-token hashes (sessions.cpp)
+  Result<void> insert_session(const domain::Session& session) override;
+  Result<std::optional<domain::Session>> session_by_id(const domain::SessionId& id) override;
+  Result<std::optional<domain::Session>> session_by_token(std::string_view token_hash) override;
+  Result<std::optional<domain::Session>> session_by_retired_token(std::string_view token_hash) override;
+  Result<void> update_session(const domain::Session& session) override;
+  Result<void> retire_token(std::string_view token_hash, const domain::SessionId& session, std::int64_t generation,
+                            TimePoint at) override;
+  Result<std::vector<domain::Session>> sessions_of_user(const domain::UserId& user) override;
+  Result<std::vector<domain::SessionId>> revoke_sessions_of_user(const domain::UserId& user, TimePoint at,
+                                                                 std::string_view reason) override;
+
+  // Revocation events (revocations.cpp)
+  Result<std::int64_t> append_revocation(const domain::RevocationEvent& event) override;
+  Result<std::vector<domain::RevocationEvent>> revocations_after(std::int64_t after_id, std::size_t limit) override;
+
+  // Signing keys (signing_keys.cpp)
+  Result<std::vector<domain::StoredKey>> signing_keys() override;
+  Result<void> insert_signing_key(const domain::StoredKey& key) override;
+  Result<void> update_signing_key(const domain::StoredKey& key) override;
+
+  // Housekeeping (purge.cpp)
+  Result<std::size_t> purge(TimePoint before, TimePoint now) override;
+
+ private:
+  Connection& c_;
+};
+
+// A LIMIT/OFFSET value: SQLite takes a signed 64-bit integer; larger counts mean "no limit".
+inline std::int64_t to_sql_count(std::size_t n) {
+  constexpr auto kMax = static_cast<std::size_t>(INT64_MAX);
+  return static_cast<std::int64_t>(n > kMax ? kMax : n);
+}
+
+}  // namespace tessera::store::sqlite

@@ -1,0 +1,86 @@
+// Schema migrations: a fresh database reaches the latest version, a second run changes
+// nothing, and a database from a newer build is refused.
+#include "store_contract/contract.hpp"
+
+namespace tessera::store_contract {
+namespace {
+
+using domain::StoreTx;
+
+// Starts on an empty, unmigrated database.
+class Migrations : public StoreContract {
+ protected:
+  bool migrate_on_setup() const override { return false; }
+};
+INSTANTIATE_TEST_SUITE_P(Backends, Migrations, ::testing::ValuesIn(backends()), backend_name);
+
+TEST_P(Migrations, AFreshDatabaseIsAtVersionZero) {
+  auto v = migrator().current_version();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, 0);
+  EXPECT_GE(migrator().latest_version(), 1);
+}
+
+TEST_P(Migrations, MigratingAFreshDatabaseAppliesEveryMigrationUpToTheLatest) {
+  auto ran = migrator().migrate();
+  ASSERT_OK(ran);
+  EXPECT_EQ(*ran, migrator().latest_version());
+  auto v = migrator().current_version();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, migrator().latest_version());
+}
+
+TEST_P(Migrations, AMigratedDatabaseIsUsable) {
+  ASSERT_OK(migrator().migrate());
+  insert(make_user(1, "ada@example.com"));
+  EXPECT_TRUE(find_user(domain::UserId(uuid(1))).has_value());
+}
+
+TEST_P(Migrations, MigratingTwiceIsANoOp) {
+  ASSERT_OK(migrator().migrate());
+  insert(make_user(1, "ada@example.com"));
+  auto second = migrator().migrate();
+  ASSERT_OK(second);
+  EXPECT_EQ(*second, 0);
+  auto v = migrator().current_version();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, migrator().latest_version());
+  EXPECT_TRUE(find_user(domain::UserId(uuid(1))).has_value());
+}
+
+TEST_P(Migrations, ASecondInstanceFindsTheDatabaseMigrated) {
+  ASSERT_OK(migrator().migrate());
+  auto other = open_again();
+  ASSERT_OK(other);
+  auto v = other->migrator->current_version();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, migrator().latest_version());
+  auto ran = other->migrator->migrate();
+  ASSERT_OK(ran);
+  EXPECT_EQ(*ran, 0);
+}
+
+TEST_P(Migrations, ADatabaseFromANewerBuildIsNotMigrated) {
+  ASSERT_OK(migrator().migrate());
+  const int future = migrator().latest_version() + 1;
+  fixture().exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" + std::to_string(future) +
+                 ", 'from a newer build', 0)");
+  auto v = migrator().current_version();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, future);
+  auto ran = migrator().migrate();
+  ASSERT_FALSE(ran);
+  EXPECT_NE(ran.error().detail.find(std::to_string(future)), std::string::npos) << ran.error().detail;
+}
+
+TEST_P(Migrations, ADatabaseFromANewerBuildCannotBeOpened) {
+  ASSERT_OK(migrator().migrate());
+  fixture().exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
+                 std::to_string(migrator().latest_version() + 1) + ", 'from a newer build', 0)");
+  auto other = open_again();
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().detail.find("newer"), std::string::npos) << other.error().detail;
+}
+
+}  // namespace
+}  // namespace tessera::store_contract
