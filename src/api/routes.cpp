@@ -1,22 +1,50 @@
 #include "api/routes.hpp"
 
+#include "api/auth_handlers.hpp"
+#include "api/resource_handlers.hpp"
+#include "api/well_known_handlers.hpp"
+
 namespace tessera::api {
 
 using http::Guard;
 using http::Lane;
 using http::Method;
+using http::Request;
 
 http::Router build_router(Services& s) {
   http::Router r;
   const auto add = [&r](Method m, std::string pattern, Guard guard, Lane lane, http::Handler h, std::string summary) {
     r.add(http::Route{m, std::move(pattern), std::move(guard), lane, std::move(h), std::move(summary)});
   };
+  // Binds a handler that needs the services.
+  const auto with = [&s](http::Response (*f)(Services&, Request&)) {
+    return [&s, f](Request& req) { return f(s, req); };
+  };
 
-  // Health: liveness on the network thread; readiness touches the database, so on its lane.
-  add(Method::get, "/healthz", Guard::anyone(), Lane::network, healthz, "Liveness: the process answers.");
-  add(Method::get, "/readyz", Guard::anyone(), Lane::db,
-      [&s](http::Request& req) { return readyz(s.readiness, req); },
-      "Readiness: not draining and the database answers.");
+  // method       path                              guard                    lane          handler
+  add(Method::post, "/auth/signup",                 Guard::anyone(),        Lane::hash,    with(signup),          "Create an account; answers a token response.");
+  add(Method::post, "/auth/login",                  Guard::anyone(),        Lane::hash,    with(login),           "Log in with email/username and password.");
+  add(Method::post, "/auth/refresh",                Guard::anyone(),        Lane::db,      with(refresh),         "Rotate a refresh token (cookie or body).");
+  add(Method::post, "/auth/logout",                 Guard::optional_user(), Lane::db,      with(logout),          "End this session (refresh token or access token).");
+  add(Method::post, "/auth/logout-all",             Guard::user(),          Lane::db,      with(logout_all),      "End every session of the user.");
+  add(Method::get,  "/auth/me",                     Guard::user(),          Lane::db,      with(me),              "The current user.");
+  add(Method::get,  "/auth/sessions",               Guard::user(),          Lane::db,      with(list_sessions),   "The user's active sessions.");
+  add(Method::delete_, "/auth/sessions/{id}",       Guard::user(),          Lane::db,      with(delete_session),  "End one of the user's sessions.");
+  add(Method::post, "/auth/password",               Guard::user(),          Lane::hash,    with(change_password), "Change the password; revokes every other session.");
+
+  add(Method::get,  "/.well-known/jwks.json",       Guard::anyone(),        Lane::network, with(jwks),            "Public keys that verify access tokens.");
+  add(Method::get,  "/.well-known/openid-configuration", Guard::anyone(),   Lane::network, with(openid_configuration), "Discovery document (issuer, jwks_uri).");
+
+  add(Method::get,  "/data",                        Guard::user(),          Lane::network, data,                  "Example resource: any valid access token.");
+  add(Method::get,  "/profile",                     Guard::user(),          Lane::network, profile,               "Example resource: who the token names.");
+  add(Method::get,  "/data/verified",               Guard::verified(),      Lane::network, verified_data,         "Example resource: needs a verified email.");
+
+  add(Method::post, "/signup",                      Guard::anyone(),        Lane::hash,    with(legacy_signup),   "Seed 001 compatibility: sign up (201 or 409).");
+  add(Method::post, "/login",                       Guard::anyone(),        Lane::hash,    with(legacy_login),    "Seed 001 compatibility: the access token as text/plain.");
+
+  add(Method::get,  "/healthz",                     Guard::anyone(),        Lane::network, healthz,               "Liveness: the process answers.");
+  add(Method::get,  "/readyz",                      Guard::anyone(),        Lane::db,
+      [&s](Request& req) { return readyz(s.readiness, req); },                                                  "Readiness: not draining and the database answers.");
   return r;
 }
 

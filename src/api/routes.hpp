@@ -1,6 +1,10 @@
 #pragma once
 // Every route Tessera serves, with its guard and lane, on one screen (DESIGN rule 8).
 #include "api/health_handlers.hpp"
+#include "api/web_settings.hpp"
+#include "domain/account_service.hpp"
+#include "domain/key_ring.hpp"
+#include "domain/session_service.hpp"
 #include "http/router.hpp"
 
 namespace tessera::api {
@@ -8,6 +12,12 @@ namespace tessera::api {
 // What the handlers need, wired by app/.
 struct Services {
   Readiness readiness;
+  WebSettings web;
+  domain::AccountService* accounts = nullptr;
+  domain::SessionService* sessions = nullptr;
+  const domain::KeyRing* keys = nullptr;
+  std::string jwt_alg;
+  std::string issuer;
 };
 
 // Builds the route table.

@@ -1,12 +1,16 @@
 #include "app/serve.hpp"
 
-#include <chrono>
-#include <thread>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
+#include "api/bearer_authenticator.hpp"
+#include "api/browser_policy.hpp"
 #include "api/routes.hpp"
+#include "app/maintenance.hpp"
+#include "app/runtime.hpp"
 #include "core/log.hpp"
-#include "crypto/random_source.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
@@ -26,17 +30,40 @@ int serve(const config::Config& config) {
   log::start(config.log_level);
   crypto::init();
 
+  auto built = build_runtime(config, config.migrate_on_start ? Migrations::apply : Migrations::require);
+  if (!built) {
+    log::error("start_failed").str("detail", built.error().detail);
+    log::stop();
+    return 1;
+  }
+  Runtime& rt = **built;
+
   const int hash_workers = config.hash_workers > 0 ? config.hash_workers : cores();
   const int db_workers = config.db_workers > 0 ? config.db_workers : 4;
   http::WorkerPool hash_pool("hash", hash_workers, static_cast<std::size_t>(config.hash_queue));
-  // Database work is short; its queue is longer than the hash queue but still bounded.
+  // Database work is short; its queue is longer than the hash queue, and still bounded.
   http::WorkerPool db_pool("db", db_workers, 1024);
 
   http::Server* server_ptr = nullptr;
   api::Services services;
   services.readiness.draining = [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); };
+  services.readiness.database = [&rt] { return rt.db.store->ping(); };
+  services.web.public_url = config.public_url;
+  services.web.cors_origins = config.cors_origins;
+  services.web.cookie_secure = config.cookie_secure_effective;
+  services.web.refresh_ttl = config.refresh_ttl;
+  services.web.product_name = config.product_name;
+  services.web.verify_redirect = config.verify_redirect;
+  services.accounts = rt.accounts.get();
+  services.sessions = rt.sessions.get();
+  services.keys = rt.keys.get();
+  services.jwt_alg = config.jwt_alg;
+  services.issuer = config.issuer;
+
   const http::Router router = api::build_router(services);
-  const http::Dispatcher dispatcher(router, nullptr, http::Lanes{&db_pool, &hash_pool});
+  const api::BearerAuthenticator authenticator(*rt.tokens);
+  const api::BrowserPolicy policy(services.web);
+  const http::Dispatcher dispatcher(router, &authenticator, http::Lanes{&db_pool, &hash_pool}, &policy);
 
   http::ServerOptions options;
   options.host = config.listen_host;
@@ -54,20 +81,27 @@ int serve(const config::Config& config) {
     log::stop();
     return 1;
   }
+  Maintenance maintenance(rt);
+  maintenance.start();
+
   const auto ready_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   log::info("listening")
       .str("address", config.listen_host)
       .num("port", server.port())
       .str("url", config.public_url)
+      .str("database", rt.db.store->backend())
+      .str("jwt_alg", config.jwt_alg)
       .num("pid", getpid())
       .num("network_threads", options.threads)
       .num("hash_workers", hash_workers)
+      .num("db_workers", db_workers)
       .num("startup_us", ready_us);
 
   server.run();
 
   // The server has drained: finish what the workers hold, then stop them.
+  maintenance.stop();
   hash_pool.stop();
   db_pool.stop();
   log::info("stopped");

@@ -17,6 +17,7 @@ std::optional<config::Config> Context::load() {
 
 void register_commands(CLI::App& app, Context& ctx) {
   register_serve(app, ctx);
+  register_migrate(app, ctx);
   register_version(app, ctx);
 }
 

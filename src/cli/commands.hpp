@@ -23,5 +23,6 @@ void register_commands(CLI::App& app, Context& ctx);
 
 void register_version(CLI::App& app, Context& ctx);
 void register_serve(CLI::App& app, Context& ctx);
+void register_migrate(CLI::App& app, Context& ctx);
 
 }  // namespace tessera::cli

@@ -81,7 +81,9 @@ boost::asio::awaitable<Response> Dispatcher::route_and_run(Request& request) con
   request.path_params = std::move(m.params);
   if (auto bad = check_media_type(request)) co_return problem(*bad);
 
-  if (route.guard.kind != Guard::Kind::none) {
+  if (route.guard.kind == Guard::Kind::optional && auth_ != nullptr) {
+    if (auto principal = auth_->authenticate(request)) request.principal = std::move(*principal);
+  } else if (route.guard.kind != Guard::Kind::none) {
     if (auth_ == nullptr) co_return problem(errc::internal_error);
     auto principal = auth_->authenticate(request);
     if (!principal) co_return problem(principal.error());

@@ -19,6 +19,7 @@ namespace tessera::http {
 struct Guard {
   enum class Kind {
     none,      // anyone
+    optional,  // anyone; a valid access token, if sent, sets the principal (logout)
     user,      // a valid access token
     verified,  // a valid access token whose user has verified their email
     role,      // a valid access token carrying `role`
@@ -27,6 +28,7 @@ struct Guard {
   std::string role;
 
   static Guard anyone() { return {Kind::none, {}}; }
+  static Guard optional_user() { return {Kind::optional, {}}; }
   static Guard user() { return {Kind::user, {}}; }
   static Guard verified() { return {Kind::verified, {}}; }
   static Guard with_role(std::string r) { return {Kind::role, std::move(r)}; }

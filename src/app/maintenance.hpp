@@ -1,0 +1,29 @@
+#pragma once
+// Background upkeep of a running server, on its own thread (it touches the database, so never
+// on a network thread): applies revocations made elsewhere (other instances, the CLI) within a
+// second, picks up rotated signing keys, forgets expired revocations, and deletes old sessions.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/runtime.hpp"
+
+namespace tessera::app {
+
+class Maintenance {
+ public:
+  explicit Maintenance(Runtime& rt);
+  ~Maintenance();
+  void start();
+  void stop();
+
+ private:
+  void loop();
+  Runtime& rt_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tessera::app

@@ -1,0 +1,91 @@
+#include "app/runtime.hpp"
+
+#include <thread>
+
+#include "core/log.hpp"
+
+namespace tessera::app {
+namespace {
+
+domain::Settings settings_from(const config::Config& c) {
+  domain::Settings s;
+  s.issuer = c.issuer;
+  s.audience = c.audience;
+  s.access_ttl = c.access_ttl;
+  s.refresh_ttl = c.refresh_ttl;
+  s.refresh_absolute_ttl = c.refresh_absolute_ttl;
+  s.refresh_reuse_grace = c.refresh_reuse_grace;
+  s.require_verified = c.require_verified;
+  s.password_min_length = c.password_min_length;
+  s.password_min_score = c.password_min_score;
+  return s;
+}
+
+Error startup_error(std::string what, const Error& cause) {
+  std::string detail = what;
+  if (!cause.detail.empty()) detail += ": " + cause.detail;
+  if (!cause.reason.empty()) detail += " (" + cause.reason + ")";
+  return make_error(cause.code, detail);
+}
+
+}  // namespace
+
+Runtime::Runtime(const config::Config& c) : config(c), settings(settings_from(c)) {}
+
+Result<std::size_t> poll_revocations(Runtime& rt) {
+  std::size_t applied = 0;
+  for (;;) {
+    const std::int64_t after = rt.revocations.last_event_id();
+    auto events = rt.db.store->read([&](domain::StoreTx& tx) { return tx.revocations_after(after, 1000); });
+    if (!events) return std::move(events).error();
+    for (const auto& e : *events) rt.revocations.apply(e);
+    applied += events->size();
+    if (events->size() < 1000) return applied;
+  }
+}
+
+Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations) {
+  auto rt = std::make_unique<Runtime>(config);
+  store::Options options;
+  options.connections = config.db_workers > 0 ? config.db_workers : 8;
+  auto opened = store::open_store(config.database, options);
+  if (!opened) return startup_error("TESSERA_DATABASE: cannot open the database", opened.error());
+  rt->db = std::move(*opened);
+
+  auto& m = *rt->db.migrator;
+  if (migrations == Migrations::apply) {
+    auto ran = m.migrate();
+    if (!ran) return startup_error("cannot migrate the database schema", ran.error());
+    if (*ran > 0) log::info("migrated").num("migrations", *ran).num("version", m.latest_version());
+  } else {
+    auto v = m.current_version();
+    if (!v) return startup_error("cannot read the database schema version", v.error());
+    if (*v != m.latest_version()) {
+      return make_error(errc::internal_error, "the database schema is at version " + std::to_string(*v) +
+                                                  ", this build needs " + std::to_string(m.latest_version()) +
+                                                  "; run `tessera migrate`");
+    }
+  }
+
+  domain::KeyRingOptions key_options;
+  key_options.alg = config.jwt_alg;
+  key_options.hs256_secret = config.jwt_secret;
+  key_options.master_key = config.master_key;
+  key_options.verify_window = rt->settings.revocation_window();
+  rt->keys = std::make_unique<domain::KeyRing>(std::move(key_options), rt->clock, rt->random);
+  if (auto loaded = rt->keys->load_or_create(*rt->db.store); !loaded) {
+    return startup_error("cannot load the signing keys", loaded.error());
+  }
+  if (auto polled = poll_revocations(*rt); !polled) return startup_error("cannot load revocations", polled.error());
+
+  rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, rt->clock, rt->random);
+  rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->settings,
+                                                          rt->clock, rt->random);
+  rt->hasher = std::make_unique<crypto::PasswordHasher>(
+      crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations});
+  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->settings,
+                                                          rt->clock, rt->random);
+  return rt;
+}
+
+}  // namespace tessera::app

@@ -1,0 +1,50 @@
+#pragma once
+// The object graph every command works with, built from the configuration in dependency
+// order: clock and randomness, the store, revocations, signing keys, tokens, sessions,
+// passwords, accounts. `serve` adds the HTTP server on top; the CLI uses it directly.
+#include <memory>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/random_source.hpp"
+#include "domain/access_tokens.hpp"
+#include "domain/account_service.hpp"
+#include "domain/key_ring.hpp"
+#include "domain/revocation_list.hpp"
+#include "domain/session_service.hpp"
+#include "domain/settings.hpp"
+#include "store/open.hpp"
+
+namespace tessera::app {
+
+struct Runtime {
+  explicit Runtime(const config::Config& config);
+
+  const config::Config& config;
+  SystemClock clock;
+  crypto::SystemRandom random;
+  domain::Settings settings;
+  store::Opened db;
+  domain::RevocationList revocations;
+  std::unique_ptr<domain::KeyRing> keys;
+  std::unique_ptr<domain::AccessTokens> tokens;
+  std::unique_ptr<domain::SessionService> sessions;
+  std::unique_ptr<crypto::PasswordHasher> hasher;
+  std::unique_ptr<domain::AccountService> accounts;
+};
+
+enum class Migrations {
+  apply,    // run pending migrations (serve with migrate_on_start, `tessera migrate`)
+  require,  // refuse to run against an out-of-date schema
+};
+
+// Opens the database (migrating or checking its schema), loads keys and recent revocations.
+// The error's detail is one line for the operator.
+Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations);
+
+// Applies revocation events recorded since the last one seen (by other instances or the CLI).
+Result<std::size_t> poll_revocations(Runtime& rt);
+
+}  // namespace tessera::app

@@ -1,0 +1,209 @@
+#include "domain/account_service.hpp"
+
+#include "core/ids.hpp"
+#include "domain/identifiers.hpp"
+#include "domain/password_policy.hpp"
+
+namespace tessera::domain {
+namespace {
+
+bool is_bcrypt(std::string_view hash) { return hash.substr(0, 2) == "$2"; }
+
+Error bad_credentials(std::string reason) {
+  return make_error(errc::invalid_credentials, "Invalid email or password.", "login: " + std::move(reason));
+}
+
+}  // namespace
+
+AccountService::AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
+                               const Settings& settings, const Clock& clock, Random& random)
+    : store_(store), sessions_(sessions), hasher_(hasher), settings_(settings), clock_(clock), random_(random) {}
+
+Result<TokenResponse> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
+  if (input.email.empty() && input.username.empty()) {
+    return make_error(errc::invalid_request, "email: an email or a username is required");
+  }
+  std::string email, username;
+  if (!input.email.empty()) {
+    auto e = normalize_email(input.email);
+    if (!e) return std::move(e).error();
+    email = std::move(*e);
+  }
+  if (!input.username.empty()) {
+    auto u = normalize_username(input.username);
+    if (!u) return std::move(u).error();
+    username = std::move(*u);
+  }
+  if (input.password.empty()) return make_error(errc::invalid_request, "password: is required");
+  auto password = normalize_password(input.password);
+  if (!password) return std::move(password).error();
+  const PasswordRules rules{settings_.password_min_length, settings_.password_min_score};
+  if (auto strong = check_new_password(*password, rules, email, username); !strong) return std::move(strong).error();
+
+  // Answer a taken address before paying for a hash. (The insert below still catches races.)
+  auto taken = store_.read([&](StoreTx& tx) -> Result<bool> {
+    if (!email.empty()) {
+      auto u = tx.user_by_email(email);
+      if (!u) return std::move(u).error();
+      if (*u) return true;
+    }
+    if (!username.empty()) {
+      auto u = tx.user_by_username(username);
+      if (!u) return std::move(u).error();
+      if (*u) return true;
+    }
+    return false;
+  });
+  if (!taken) return std::move(taken).error();
+  if (*taken) return make_error(errc::account_exists);
+
+  auto hash = hasher_.hash(password->reveal());
+  if (!hash) return std::move(hash).error();
+
+  const TimePoint now = clock_.now();
+  User user;
+  user.id = UserId(new_uuid(random_));
+  user.email = std::move(email);
+  user.username = std::move(username);
+  user.password_hash = std::move(*hash);
+  user.created_at = now;
+  user.updated_at = now;
+  auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
+    if (auto r = tx.insert_user(user); !r) return std::move(r).error();
+    return sessions_.open(tx, user, client);
+  });
+  if (!opened) return std::move(opened).error();
+  return sessions_.respond(user, opened->first, std::move(opened->second));
+}
+
+Result<std::optional<User>> AccountService::find_for_login(std::string_view identifier, IdentifierField field) {
+  bool as_email = field == IdentifierField::email;
+  if (field == IdentifierField::any) as_email = classify_identifier(identifier) == IdentifierKind::email;
+  std::string key;
+  if (as_email) {
+    auto e = normalize_email(identifier);
+    if (!e) return std::optional<User>{};  // cannot name an account: same answer as unknown
+    key = std::move(*e);
+  } else {
+    auto u = normalize_username(identifier);
+    if (!u) return std::optional<User>{};
+    key = std::move(*u);
+  }
+  return store_.read([&](StoreTx& tx) { return as_email ? tx.user_by_email(key) : tx.user_by_username(key); });
+}
+
+Result<bool> AccountService::password_matches(std::string_view raw, const SecretString& normalized,
+                                              const std::string& stored) const {
+  // An imported bcrypt hash was made by the source app from the password as typed, so it is
+  // checked against the raw bytes; our own Argon2id hashes are of the NFKC form.
+  return hasher_.verify(is_bcrypt(stored) ? raw : normalized.reveal(), stored);
+}
+
+Result<TokenResponse> AccountService::login(std::string_view identifier, IdentifierField field,
+                                            std::string_view password, const ClientInfo& client) {
+  // Too long or not UTF-8: refused at once, never hashed, not a failed attempt (SPEC §4).
+  auto normalized = normalize_password(password);
+  if (!normalized) return std::move(normalized).error();
+
+  auto found = find_for_login(identifier, field);
+  if (!found) return std::move(found).error();
+  if (!*found) {
+    // The same Argon2id work as for a real account, so timing does not tell them apart.
+    (void)hasher_.verify(normalized->reveal(), hasher_.dummy_hash());
+    return bad_credentials("unknown account");
+  }
+  User user = std::move(**found);
+  auto matches = password_matches(password, *normalized, user.password_hash);
+  if (!matches) return std::move(matches).error();
+  if (!*matches) return bad_credentials("wrong password");
+  // Only now, with the right password, may the answer reveal the account's state.
+  if (user.disabled) return make_error(errc::account_disabled);
+  if (settings_.require_verified && !user.email_verified) return make_error(errc::email_not_verified);
+
+  std::string rehashed;
+  const std::string old_hash = user.password_hash;
+  if (hasher_.needs_rehash(old_hash)) {
+    auto h = hasher_.hash(normalized->reveal());
+    if (h) rehashed = std::move(*h);  // a failed upgrade must not fail the login
+  }
+  const TimePoint now = clock_.now();
+  auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
+    auto fresh = tx.user_by_id(user.id);
+    if (!fresh) return std::move(fresh).error();
+    if (!*fresh) return bad_credentials("account deleted meanwhile");
+    user = std::move(**fresh);
+    if (user.disabled) return make_error(errc::account_disabled);
+    if (!rehashed.empty() && user.password_hash == old_hash) {  // unless it changed meanwhile
+      user.password_hash = rehashed;
+      user.updated_at = now;
+      if (auto r = tx.update_user(user); !r) return std::move(r).error();
+    }
+    return sessions_.open(tx, user, client);
+  });
+  if (!opened) return std::move(opened).error();
+  return sessions_.respond(user, opened->first, std::move(opened->second));
+}
+
+Result<User> AccountService::profile(const UserId& id) {
+  auto user = store_.read([&](StoreTx& tx) { return tx.user_by_id(id); });
+  if (!user) return std::move(user).error();
+  if (!*user) return make_error(errc::invalid_token, "", "profile: account no longer exists");
+  return std::move(**user);
+}
+
+Result<TokenResponse> AccountService::change_password(const Principal& principal, std::string_view current,
+                                                      std::string_view next, const ClientInfo& client) {
+  if (current.empty()) return make_error(errc::invalid_request, "current_password: is required");
+  if (next.empty()) return make_error(errc::invalid_request, "new_password: is required");
+  auto current_norm = normalize_password(current);
+  if (!current_norm) return std::move(current_norm).error();
+  auto next_norm = normalize_password(next);
+  if (!next_norm) {
+    auto e = std::move(next_norm).error();
+    if (e.detail.rfind("password", 0) == 0) e.detail = "new_" + e.detail;
+    return e;
+  }
+  auto user = profile(principal.user_id);
+  if (!user) return std::move(user).error();
+  auto matches = password_matches(current, *current_norm, user->password_hash);
+  if (!matches) return std::move(matches).error();
+  if (!*matches) {
+    return make_error(errc::invalid_credentials, "The current password is not correct.", "password change: wrong password");
+  }
+  const PasswordRules rules{settings_.password_min_length, settings_.password_min_score};
+  if (auto strong = check_new_password(*next_norm, rules, user->email, user->username); !strong) {
+    return std::move(strong).error();
+  }
+  auto hash = hasher_.hash(next_norm->reveal());
+  if (!hash) return std::move(hash).error();
+
+  const TimePoint now = clock_.now();
+  struct Changed {
+    User user;
+    Session session;
+    SecretString token;
+    std::vector<RevocationEvent> events;
+  };
+  auto changed = store_.write([&](StoreTx& tx) -> Result<Changed> {
+    auto fresh = tx.user_by_id(principal.user_id);
+    if (!fresh) return std::move(fresh).error();
+    if (!*fresh) return make_error(errc::invalid_token, "", "password change: account gone");
+    Changed c;
+    c.user = std::move(**fresh);
+    c.user.password_hash = *hash;
+    c.user.updated_at = now;
+    auto events = sessions_.revoke_everything(tx, c.user, revoke_reason::kPasswordChange);  // stores the user
+    if (!events) return std::move(events).error();
+    c.events = std::move(*events);
+    auto opened = sessions_.open(tx, c.user, client);
+    if (!opened) return std::move(opened).error();
+    c.session = std::move(opened->first);
+    c.token = std::move(opened->second);
+    return c;
+  });
+  if (!changed) return std::move(changed).error();
+  sessions_.applied(changed->events);
+  return sessions_.respond(changed->user, changed->session, std::move(changed->token));
+}
+
+}  // namespace tessera::domain

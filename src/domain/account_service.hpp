@@ -1,0 +1,70 @@
+#pragma once
+// Accounts (SPEC §2, §4): sign-up, password login, the profile, and password change. Login is
+// hardened: an unknown account costs the same Argon2id verification as a known one and gets
+// the same answer; imported bcrypt hashes and Argon2id hashes of an outdated cost are re-hashed
+// on the next successful login.
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/result.hpp"
+#include "crypto/password_hasher.hpp"
+#include "domain/principal.hpp"
+#include "domain/session_service.hpp"
+#include "domain/settings.hpp"
+#include "domain/store.hpp"
+#include "domain/token_response.hpp"
+
+namespace tessera::domain {
+
+struct SignupInput {
+  std::string email;     // as received; empty when not given
+  std::string username;  // as received; empty when not given
+  std::string password;  // as received
+};
+
+// Which body field a login identifier came from.
+enum class IdentifierField {
+  email,
+  username,
+  any,  // `login`: an email when it has an '@', else a username
+};
+
+class AccountService {
+ public:
+  AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
+                 const Settings& settings, const Clock& clock, Random& random);
+
+  // Creates the account and its first session: invalid_request, weak_password, account_exists.
+  Result<TokenResponse> signup(const SignupInput& input, const ClientInfo& client);
+
+  // Password login: invalid_request (password over 256 bytes), invalid_credentials,
+  // account_disabled, email_not_verified.
+  Result<TokenResponse> login(std::string_view identifier, IdentifierField field, std::string_view password,
+                              const ClientInfo& client);
+
+  // The account behind a principal (invalid_token when it no longer exists).
+  Result<User> profile(const UserId& id);
+
+  // Changes the password after checking the current one; every session and access token of
+  // the user is revoked, and a fresh session is opened for this client.
+  Result<TokenResponse> change_password(const Principal& principal, std::string_view current,
+                                        std::string_view next, const ClientInfo& client);
+
+ private:
+  // Finds the account for a login identifier; nullopt when there is none (or the identifier
+  // cannot name one).
+  Result<std::optional<User>> find_for_login(std::string_view identifier, IdentifierField field);
+  // Verifies a presented password against the stored hash.
+  Result<bool> password_matches(std::string_view raw, const SecretString& normalized, const std::string& stored) const;
+
+  Store& store_;
+  SessionService& sessions_;
+  const crypto::PasswordHasher& hasher_;
+  const Settings& settings_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace tessera::domain

@@ -1,0 +1,67 @@
+#pragma once
+// The signing keys in use: one active key that signs, and older public keys that still verify
+// tokens they signed until those have expired (SPEC §3 "Keys"). Keys live in the store, so every
+// instance and the CLI see the same ones; a running server reloads them periodically, which is
+// how `tessera keys rotate` reaches it without a restart.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "crypto/key_set.hpp"
+#include "domain/store.hpp"
+
+namespace tessera::domain {
+
+struct KeyRingOptions {
+  std::string alg = "EdDSA";  // of the key that signs; HS256 uses `hs256_secret`
+  SecretString hs256_secret;
+  SecretString master_key;  // when set, new private keys are stored sealed with it
+  std::chrono::seconds verify_window{930};  // how long a key verifies after it stopped signing
+};
+
+class KeyRing {
+ public:
+  KeyRing(KeyRingOptions options, const Clock& clock, Random& random);
+
+  // Loads the keys; when none of the configured algorithm signs yet, makes one (and lets the
+  // previous signing key verify only). Call once at start-up.
+  Result<void> load_or_create(Store& store);
+  // Re-reads the keys; publishes a new set when they changed. Safe beside current().
+  Result<void> reload(Store& store);
+
+  // The keys now. The reference stays valid until the calling thread calls current() again
+  // (a per-thread copy avoids contention on the hot path).
+  const crypto::KeySet& current() const;
+  // Increases every time a new key set is published.
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  // Makes a new signing key of `alg` (the configured one when empty); the old one keeps
+  // verifying. Returns the new kid.
+  Result<std::string> rotate(Store& store, std::string alg = {});
+
+  // Stored form of a private key: PEM, sealed with the master key when one is set.
+  Result<std::string> seal_private(std::string_view pem) const;
+  Result<std::string> open_private(std::string_view stored) const;
+
+ private:
+  Result<std::shared_ptr<const crypto::KeySet>> build(const std::vector<StoredKey>& keys) const;
+  void publish(std::shared_ptr<const crypto::KeySet> set);
+  std::string new_kid();
+
+  KeyRingOptions options_;
+  const Clock& clock_;
+  Random& random_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const crypto::KeySet> set_;
+  std::string fingerprint_;  // of the stored keys the set was built from
+  std::atomic<std::uint64_t> version_{0};
+};
+
+}  // namespace tessera::domain
