@@ -1,6 +1,7 @@
 #include "api/routes.hpp"
 
 #include "api/auth_handlers.hpp"
+#include "api/email_handlers.hpp"
 #include "api/resource_handlers.hpp"
 #include "api/well_known_handlers.hpp"
 
@@ -31,6 +32,13 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/auth/sessions",               Guard::user(),          Lane::db,      with(list_sessions),   "The user's active sessions.");
   add(Method::delete_, "/auth/sessions/{id}",       Guard::user(),          Lane::db,      with(delete_session),  "End one of the user's sessions.");
   add(Method::post, "/auth/password",               Guard::user(),          Lane::hash,    with(change_password), "Change the password; revokes every other session.");
+
+  add(Method::get,  "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email_page), "The link in the verification mail: a confirm page (never uses the token).");
+  add(Method::post, "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email),    "Use a verification token; the email is then verified.");
+  add(Method::post, "/auth/verify-email/resend",    Guard::anyone(),        Lane::db,      with(resend_verification), "Send a new verification mail (202 whatever the address).");
+  add(Method::post, "/auth/password/forgot",        Guard::anyone(),        Lane::db,      with(forgot_password), "Mail a password reset link (202 whatever the address).");
+  add(Method::post, "/auth/password/reset",         Guard::anyone(),        Lane::hash,    with(reset_password),  "Set a new password with a reset token; revokes every session.");
+  add(Method::get,  "/reset-password",              Guard::anyone(),        Lane::network, with(reset_password_page), "The link in the reset mail: a form for the new password.");
 
   add(Method::get,  "/.well-known/jwks.json",       Guard::anyone(),        Lane::network, with(jwks),            "Public keys that verify access tokens.");
   add(Method::get,  "/.well-known/openid-configuration", Guard::anyone(),   Lane::network, with(openid_configuration), "Discovery document (issuer, jwks_uri).");

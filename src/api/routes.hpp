@@ -3,6 +3,7 @@
 #include "api/health_handlers.hpp"
 #include "api/web_settings.hpp"
 #include "domain/account_service.hpp"
+#include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/session_service.hpp"
 #include "http/router.hpp"
@@ -15,6 +16,7 @@ struct Services {
   WebSettings web;
   domain::AccountService* accounts = nullptr;
   domain::SessionService* sessions = nullptr;
+  domain::EmailService* email = nullptr;
   const domain::KeyRing* keys = nullptr;
   std::string jwt_alg;
   std::string issuer;

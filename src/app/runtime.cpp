@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "domain/server_secret.hpp"
 
 namespace tessera::app {
 namespace {
@@ -85,6 +86,15 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
       crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations});
   rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->settings,
                                                           rt->clock, rt->random);
+
+  auto outbox_key = domain::server_secret(*rt->db.store, "outbox_key", config.master_key, rt->random);
+  if (!outbox_key) return startup_error("cannot load the outbox key", outbox_key.error());
+  domain::EmailSettings email_settings;
+  email_settings.verification_ttl = config.verification_ttl;
+  email_settings.reset_ttl = config.reset_ttl;
+  rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->settings,
+                                                     email_settings, std::move(*outbox_key), rt->clock, rt->random);
+  rt->accounts->set_email(rt->email.get());
   return rt;
 }
 

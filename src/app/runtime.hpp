@@ -11,6 +11,7 @@
 #include "crypto/random_source.hpp"
 #include "domain/access_tokens.hpp"
 #include "domain/account_service.hpp"
+#include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/session_service.hpp"
@@ -33,6 +34,7 @@ struct Runtime {
   std::unique_ptr<domain::SessionService> sessions;
   std::unique_ptr<crypto::PasswordHasher> hasher;
   std::unique_ptr<domain::AccountService> accounts;
+  std::unique_ptr<domain::EmailService> email;
 };
 
 enum class Migrations {

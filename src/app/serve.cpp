@@ -56,6 +56,7 @@ int serve(const config::Config& config) {
   services.web.verify_redirect = config.verify_redirect;
   services.accounts = rt.accounts.get();
   services.sessions = rt.sessions.get();
+  services.email = rt.email.get();
   services.keys = rt.keys.get();
   services.jwt_alg = config.jwt_alg;
   services.issuer = config.issuer;

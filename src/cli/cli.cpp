@@ -36,6 +36,15 @@ int main(int argc, char** argv) {
   };
 
   register_commands(app, ctx);
+  // Settings flags belong to the top level but may follow any sub-command:
+  // `tessera outbox list --database sqlite://x.db`.
+  const std::function<void(CLI::App*)> fall_through = [&](CLI::App* a) {
+    for (CLI::App* sub : a->get_subcommands({})) {
+      sub->fallthrough();
+      fall_through(sub);
+    }
+  };
+  fall_through(&app);
 
   try {
     app.parse(argc, argv);

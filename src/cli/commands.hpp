@@ -6,6 +6,9 @@
 #include <optional>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "store/open.hpp"
 
 namespace tessera::cli {
 
@@ -17,12 +20,29 @@ struct Context {
   // Loads the configuration from flags, environment and file; on a bad value prints one line
   // naming the setting and the fix to stderr and returns nullopt (exit 2).
   std::optional<config::Config> load();
+
+  // What a sub-command that works on the database gets: the configuration and the store,
+  // whose schema is current.
+  struct Opened {
+    config::Config config;
+    std::unique_ptr<domain::Store> store;
+    std::unique_ptr<domain::Migrator> migrator;
+    SystemClock clock;
+  };
+  // Loads the configuration and opens the database; prints one line and returns null on
+  // failure (then exit 2 for configuration, which is what a wrong TESSERA_DATABASE is).
+  std::unique_ptr<Opened> open();
 };
+
+// Prints an error to stderr and returns its exit code: 1 when the thing does not exist or the
+// action is refused, 2 for bad usage.
+int report(const Error& error);
 
 void register_commands(CLI::App& app, Context& ctx);
 
 void register_version(CLI::App& app, Context& ctx);
 void register_serve(CLI::App& app, Context& ctx);
 void register_migrate(CLI::App& app, Context& ctx);
+void register_outbox(CLI::App& app, Context& ctx);
 
 }  // namespace tessera::cli

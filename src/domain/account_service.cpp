@@ -70,9 +70,14 @@ Result<TokenResponse> AccountService::signup(const SignupInput& input, const Cli
   user.updated_at = now;
   auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
     if (auto r = tx.insert_user(user); !r) return std::move(r).error();
+    // The verification mail is part of the sign-up: queued in the same transaction.
+    if (email_ != nullptr) {
+      if (auto r = email_->queue_verification(tx, user); !r) return std::move(r).error();
+    }
     return sessions_.open(tx, user, client);
   });
   if (!opened) return std::move(opened).error();
+  if (email_ != nullptr && !user.email.empty()) email_->mail_committed();
   return sessions_.respond(user, opened->first, std::move(opened->second));
 }
 
@@ -192,6 +197,10 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     c.user = std::move(**fresh);
     c.user.password_hash = *hash;
     c.user.updated_at = now;
+    // A reset link mailed before the change must not undo it.
+    if (email_ != nullptr) {
+      if (auto r = tx.expire_one_time_tokens(c.user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
+    }
     auto events = sessions_.revoke_everything(tx, c.user, revoke_reason::kPasswordChange);  // stores the user
     if (!events) return std::move(events).error();
     c.events = std::move(*events);

@@ -10,6 +10,7 @@
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "crypto/password_hasher.hpp"
+#include "domain/email_service.hpp"
 #include "domain/principal.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
@@ -35,6 +36,10 @@ class AccountService {
  public:
   AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
                  const Settings& settings, const Clock& clock, Random& random);
+
+  // With email flows, sign-up queues a verification mail and a password change kills
+  // outstanding reset tokens. Without (unit tests), neither happens.
+  void set_email(EmailService* email) { email_ = email; }
 
   // Creates the account and its first session: invalid_request, weak_password, account_exists.
   Result<TokenResponse> signup(const SignupInput& input, const ClientInfo& client);
@@ -65,6 +70,7 @@ class AccountService {
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;
+  EmailService* email_ = nullptr;
 };
 
 }  // namespace tessera::domain

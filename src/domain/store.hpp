@@ -13,6 +13,8 @@
 
 #include "core/function_ref.hpp"
 #include "core/result.hpp"
+#include "domain/one_time_token.hpp"
+#include "domain/outbox_mail.hpp"
 #include "domain/revocation_event.hpp"
 #include "domain/session.hpp"
 #include "domain/stored_key.hpp"
@@ -77,9 +79,57 @@ class StoreTx {
   virtual Result<void> insert_signing_key(const StoredKey& key) = 0;
   virtual Result<void> update_signing_key(const StoredKey& key) = 0;
 
+  // One-time tokens (verification, reset)
+  virtual Result<void> insert_one_time_token(const OneTimeToken& token) = 0;
+  // The token with this hash, used or not; locked until the transaction ends (PostgreSQL), so
+  // two uses of one token serialise.
+  virtual Result<std::optional<OneTimeToken>> one_time_token(std::string_view token_hash) = 0;
+  // Marks the token used at `at` if it is still unused; false when it was used already.
+  virtual Result<bool> use_one_time_token(std::string_view token_hash, TimePoint at) = 0;
+  // Marks every unused token of the user and purpose used at `at` (superseded or killed);
+  // returns how many.
+  virtual Result<std::size_t> expire_one_time_tokens(const UserId& user, TokenPurpose purpose, TimePoint at) = 0;
+  // When the newest token of this purpose was made for this address, if any (resend limits).
+  virtual Result<std::optional<TimePoint>> last_one_time_token_for(std::string_view email, TokenPurpose purpose) = 0;
+
+  // The email outbox
+  // Queues a mail (state pending); returns its id.
+  virtual Result<std::int64_t> enqueue_mail(const OutboxMail& mail) = 0;
+  // Claims up to `limit` mails that are due at `now` — pending with next_attempt_at <= now, or
+  // sending with a lease that ran out — oldest first: they become sending, leased to `owner`
+  // until `lease_until`, attempts + 1. Several senders (instances) never claim the same mail
+  // (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  virtual Result<std::vector<OutboxMail>> claim_mail(TimePoint now, TimePoint lease_until, std::string_view owner,
+                                                     std::size_t limit) = 0;
+  // Records a delivery (state sent, sent_at, payload emptied) if `owner` still holds the lease;
+  // false otherwise.
+  virtual Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) = 0;
+  // Records a failed attempt if `owner` still holds the lease: back to pending at
+  // `next_attempt_at`, or dead when that is nullopt. `error` is kept as last_error.
+  virtual Result<bool> mark_mail_failed(std::int64_t id, std::string_view owner, std::string_view error,
+                                        std::optional<TimePoint> next_attempt_at) = 0;
+  // Gives back the mails `owner` claimed and did not try (shutdown): pending again, their
+  // attempt not counted. Returns how many.
+  virtual Result<std::size_t> release_mail(std::string_view owner) = 0;
+  // Mails, newest first, optionally of one state.
+  virtual Result<std::vector<OutboxMail>> list_mail(std::optional<MailState> state, std::size_t limit) = 0;
+  // Counts of mails per state, for metrics and readiness.
+  virtual Result<std::vector<std::pair<MailState, std::int64_t>>> count_mail() = 0;
+  // An operator's retry: the mail (or, with nullopt, every dead mail) becomes pending, due now,
+  // attempts reset to 0. A sent mail is not resent (errc::invalid_request); an unknown id is
+  // errc::not_found. Returns how many.
+  virtual Result<std::size_t> retry_mail(std::optional<std::int64_t> id, TimePoint now) = 0;
+
+  // Server secrets: random keys made once and shared by every instance (e.g. the outbox key),
+  // stored sealed with TESSERA_MASTER_KEY when one is set.
+  virtual Result<std::optional<std::string>> secret(std::string_view name) = 0;
+  // Stores a secret unless one of that name exists; false when it did (another instance won).
+  virtual Result<bool> insert_secret(std::string_view name, std::string_view value) = 0;
+
   // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
-  // tokens) and revocation events that expired before `now`. Returns the sessions and events
-  // deleted (retired tokens, which go by cascade, are not counted).
+  // tokens), one-time tokens expired or used before `before`, mails sent before `before`, and
+  // revocation events that expired before `now`. Returns the rows deleted (retired tokens, which
+  // go by cascade, are not counted).
   virtual Result<std::size_t> purge(TimePoint before, TimePoint now) = 0;
 };
 

@@ -54,6 +54,29 @@ domain::Session make_session(const domain::User& user, int n, TimePoint created)
   return s;
 }
 
+domain::OneTimeToken make_one_time_token(const domain::User& user, int n, domain::TokenPurpose purpose,
+                                         TimePoint created) {
+  domain::OneTimeToken t;
+  t.token_hash = token_hash(n);
+  t.user_id = user.id;
+  t.purpose = purpose;
+  t.email = user.email;
+  t.created_at = created;
+  t.expires_at = created + std::chrono::hours(1);
+  return t;
+}
+
+domain::OutboxMail make_mail(const domain::User* user, int n, TimePoint created) {
+  domain::OutboxMail m;
+  m.kind = std::string(domain::mail_kind::kVerifyEmail);
+  m.recipient = user != nullptr && !user->email.empty() ? user->email : "m" + std::to_string(n) + "@example.com";
+  if (user != nullptr) m.user_id = user->id;
+  m.payload_sealed = token_hash(50'000 + n) + "-sealed";
+  m.created_at = created;
+  m.next_attempt_at = created;
+  return m;
+}
+
 std::int64_t ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t - at_ms(0)).count();
 }

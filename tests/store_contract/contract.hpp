@@ -47,6 +47,15 @@ domain::User make_user(int n, std::string email, std::string username = "");
 // A live session of `user` whose current token hash is token_hash(n).
 domain::Session make_session(const domain::User& user, int n, TimePoint created = at_s(0));
 
+// An unused token of `user` for `purpose`, whose hash is token_hash(n), made at `created` for the
+// user's email and valid for an hour.
+domain::OneTimeToken make_one_time_token(const domain::User& user, int n,
+                                         domain::TokenPurpose purpose = domain::TokenPurpose::verify_email,
+                                         TimePoint created = at_s(0));
+// A mail to `user` (none when null), made and due at `created`, whose sealed payload (distinct
+// for each n) has a NUL and bytes above 0x7f, like real sealed bytes.
+domain::OutboxMail make_mail(const domain::User* user, int n, TimePoint created = at_s(0));
+
 // Milliseconds since the fixed instant, for readable comparisons of stored times.
 std::int64_t ms(TimePoint t);
 std::optional<std::int64_t> ms(const std::optional<TimePoint>& t);

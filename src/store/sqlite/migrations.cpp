@@ -12,8 +12,8 @@ namespace {
 // - hashes and sealed values are BLOB; identifiers (UUIDs, kids) are TEXT;
 // - tables are STRICT, so a value of the wrong type is an error instead of a silent conversion;
 // - children reference their parent ON DELETE CASCADE and have an index on the reference.
-// One-time tokens, the email outbox, the audit log and rate-limit state come later as new
-// tables referencing users(id); nothing here needs to change for them.
+// Later tables (one-time tokens and the outbox in migration 2; the audit log and rate-limit
+// state to come) reference users(id); nothing in migration 1 changed for them.
 constexpr const char* kInitialSchema = R"sql(
 CREATE TABLE users (
   id             TEXT PRIMARY KEY NOT NULL,
@@ -82,8 +82,64 @@ CREATE TABLE signing_keys (
 ) STRICT;
 )sql";
 
+// Verification and reset tokens (SPEC §3), the durable email outbox (SPEC §5, DESIGN rule 9) and
+// the server secrets every instance shares (the outbox key).
+constexpr const char* kMailSchema = R"sql(
+-- Single-use tokens mailed to a user; only the SHA-256 of the token is stored.
+CREATE TABLE one_time_tokens (
+  token_hash BLOB PRIMARY KEY NOT NULL,
+  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  purpose    TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+  email      TEXT NOT NULL,  -- the address it was sent to
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER         -- NULL while usable; set when used, superseded or killed
+) STRICT, WITHOUT ROWID;
+-- expire_one_time_tokens (and the cascade from users).
+CREATE INDEX one_time_tokens_by_user ON one_time_tokens (user_id, purpose);
+-- last_one_time_token_for: the newest token made for an address (resend limits).
+CREATE INDEX one_time_tokens_by_email ON one_time_tokens (email, purpose, created_at);
+
+-- Mails written in the same transaction as the change that causes them, delivered later by a
+-- sender that leases them. A mail goes with its user (ON DELETE CASCADE): the mails we send
+-- carry a token of that user, which the deletion removes too, so the link would be dead; and a
+-- deleted account's address should not linger here. A mail about no account has user_id NULL.
+-- AUTOINCREMENT: ids are never reused, so an operator's `outbox retry ID` never hits a newer mail.
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind            TEXT NOT NULL,
+  recipient       TEXT NOT NULL,
+  user_id         TEXT REFERENCES users (id) ON DELETE CASCADE,
+  payload_sealed  BLOB NOT NULL,  -- sealed with the outbox key; emptied once sent
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until     INTEGER,                   -- set exactly while sending
+  lease_owner     TEXT NOT NULL DEFAULT '',  -- the sender holding the lease; '' when none
+  last_error      TEXT NOT NULL DEFAULT '',
+  sent_at         INTEGER,                   -- set exactly when sent
+  CHECK ((state = 'sending') = (lease_until IS NOT NULL)),
+  CHECK ((state = 'sent') = (sent_at IS NOT NULL))
+) STRICT;
+-- claim_mail: the pending mails that are due, and the few that are sending, without touching
+-- the sent ones (most of the table).
+CREATE INDEX outbox_queue ON outbox (state, next_attempt_at);
+-- list_mail of one state, newest first; count_mail; purging sent mails.
+CREATE INDEX outbox_by_state ON outbox (state, id);
+CREATE INDEX outbox_by_user ON outbox (user_id);
+
+-- Random keys made once by whichever instance comes first and shared by all of them.
+CREATE TABLE secrets (
+  name       TEXT PRIMARY KEY NOT NULL,
+  value      TEXT NOT NULL,  -- "sealed:" + base64url under TESSERA_MASTER_KEY, or "plain:" + base64url
+  created_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, sessions, retired tokens, revocation events, signing keys", kInitialSchema},
+    Migration{2, "one-time tokens, email outbox, server secrets", kMailSchema},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

@@ -2,7 +2,7 @@
 // The operations of one SQLite transaction (domain::StoreTx). It lives only inside
 // SqliteStore::transact(), on the connection of the calling thread, which already holds the
 // transaction open. The operations are defined by table: users.cpp, sessions.cpp,
-// revocations.cpp, signing_keys.cpp, purge.cpp.
+// revocations.cpp, signing_keys.cpp, one_time_tokens.cpp, outbox.cpp, secrets.cpp, purge.cpp.
 #include <cstdint>
 
 #include "domain/store.hpp"
@@ -44,6 +44,32 @@ class SqliteTx final : public domain::StoreTx {
   Result<std::vector<domain::StoredKey>> signing_keys() override;
   Result<void> insert_signing_key(const domain::StoredKey& key) override;
   Result<void> update_signing_key(const domain::StoredKey& key) override;
+
+  // One-time tokens (one_time_tokens.cpp)
+  Result<void> insert_one_time_token(const domain::OneTimeToken& token) override;
+  Result<std::optional<domain::OneTimeToken>> one_time_token(std::string_view token_hash) override;
+  Result<bool> use_one_time_token(std::string_view token_hash, TimePoint at) override;
+  Result<std::size_t> expire_one_time_tokens(const domain::UserId& user, domain::TokenPurpose purpose,
+                                             TimePoint at) override;
+  Result<std::optional<TimePoint>> last_one_time_token_for(std::string_view email,
+                                                           domain::TokenPurpose purpose) override;
+
+  // The email outbox (outbox.cpp)
+  Result<std::int64_t> enqueue_mail(const domain::OutboxMail& mail) override;
+  Result<std::vector<domain::OutboxMail>> claim_mail(TimePoint now, TimePoint lease_until, std::string_view owner,
+                                                     std::size_t limit) override;
+  Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) override;
+  Result<bool> mark_mail_failed(std::int64_t id, std::string_view owner, std::string_view error,
+                                std::optional<TimePoint> next_attempt_at) override;
+  Result<std::size_t> release_mail(std::string_view owner) override;
+  Result<std::vector<domain::OutboxMail>> list_mail(std::optional<domain::MailState> state,
+                                                    std::size_t limit) override;
+  Result<std::vector<std::pair<domain::MailState, std::int64_t>>> count_mail() override;
+  Result<std::size_t> retry_mail(std::optional<std::int64_t> id, TimePoint now) override;
+
+  // Server secrets (secrets.cpp)
+  Result<std::optional<std::string>> secret(std::string_view name) override;
+  Result<bool> insert_secret(std::string_view name, std::string_view value) override;
 
   // Housekeeping (purge.cpp)
   Result<std::size_t> purge(TimePoint before, TimePoint now) override;

@@ -1,0 +1,131 @@
+#include "api/email_handlers.hpp"
+
+#include "api/html.hpp"
+#include "api/views.hpp"
+#include "http/body.hpp"
+#include "http/dispatcher.hpp"
+#include "http/problem.hpp"
+
+namespace tessera::api {
+namespace {
+
+using http::Body;
+using http::Request;
+using http::Response;
+
+// The page's own form posts a form and accepts HTML; API clients send JSON.
+bool wants_page(const Request& req) {
+  return http::is_form(req.header("content-type")) && req.header("accept").find("text/html") != std::string_view::npos;
+}
+
+Response accepted() { return Response::json_text(202, R"({"status":"accepted"})"); }
+
+Response link_problem_page(const Services& s) {
+  return html_page(400, "Link invalid or expired",
+                   "<h1>This link is invalid or has expired</h1>\n<p>Links in " + html_escape(s.web.product_name) +
+                       " emails work once and for a limited time. Ask for a new one from the sign-in page.</p>");
+}
+
+}  // namespace
+
+Response verify_email_page(Services& s, Request& req) {
+  const auto token = req.query_value("token");
+  if (!token || token->empty()) return link_problem_page(s);
+  // Checked without using it, so an expired link says so at once.
+  if (auto usable = s.email->check_verification(*token); !usable) {
+    if (usable.code() != errc::invalid_one_time_token) return http::problem(usable.error());
+    return link_problem_page(s);
+  }
+  return html_page(200, "Confirm your email",
+                   "<h1>Confirm your email</h1>\n<p>Press the button to confirm your address for " +
+                       html_escape(s.web.product_name) + ".</p>\n"
+                       "<form method=\"post\" action=\"/auth/verify-email\">\n"
+                       "<input type=\"hidden\" name=\"token\" value=\"" + html_escape(*token) + "\">\n"
+                       "<button type=\"submit\">Confirm my email</button>\n</form>");
+}
+
+Response verify_email(Services& s, Request& req) {
+  const bool page = wants_page(req);
+  auto body = Body::parse(req);
+  if (!body) return http::problem(body.error());
+  auto token = body->required_string("token");
+  if (!token) return page ? link_problem_page(s) : http::problem(token.error());
+  auto user = s.email->verify_email(*token);
+  if (!user) {
+    if (page && user.code() == errc::invalid_one_time_token) return link_problem_page(s);
+    return http::problem(user.error());
+  }
+  if (!page) return Response::json(200, user_json(*user));
+  if (!s.web.verify_redirect.empty()) {
+    auto r = Response::no_content();
+    r.status = 303;
+    r.with_header("Location", s.web.verify_redirect);
+    return r;
+  }
+  return html_page(200, "Email confirmed",
+                   "<h1>Your email is confirmed</h1>\n<p>Thank you. You can close this page, or <a href=\"/\">sign in</a>.</p>");
+}
+
+Response resend_verification(Services& s, Request& req) {
+  auto body = Body::parse(req);
+  if (!body) return http::problem(body.error());
+  auto email = body->required_string("email");
+  if (!email) return http::problem(email.error());
+  if (auto r = s.email->resend_verification(*email); !r) return http::problem(r.error());
+  return accepted();
+}
+
+Response forgot_password(Services& s, Request& req) {
+  auto body = Body::parse(req);
+  if (!body) return http::problem(body.error());
+  auto email = body->required_string("email");
+  if (!email) return http::problem(email.error());
+  if (auto r = s.email->request_password_reset(*email); !r) return http::problem(r.error());
+  return accepted();
+}
+
+namespace {
+
+std::string reset_form(std::string_view token, std::string_view message) {
+  std::string html = "<h1>Choose a new password</h1>\n";
+  if (!message.empty()) html += "<p class=\"error\" role=\"alert\">" + html_escape(message) + "</p>\n";
+  html += "<form method=\"post\" action=\"/auth/password/reset\">\n"
+          "<input type=\"hidden\" name=\"token\" value=\"" + html_escape(token) + "\">\n"
+          "<label for=\"new_password\">New password</label>\n"
+          "<input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"256\">\n"
+          "<button type=\"submit\">Set the new password</button>\n</form>";
+  return html;
+}
+
+}  // namespace
+
+Response reset_password(Services& s, Request& req) {
+  const bool page = wants_page(req);
+  auto body = Body::parse(req);
+  if (!body) return http::problem(body.error());
+  auto token = body->required_string("token");
+  if (!token) return page ? link_problem_page(s) : http::problem(token.error());
+  auto password = body->required_string("new_password");
+  if (!password) return page ? html_page(400, "Choose a new password", reset_form(*token, "Enter a new password.")) : http::problem(password.error());
+  auto done = s.email->reset_password(*token, *password);
+  if (!done) {
+    if (!page) return http::problem(done.error());
+    if (done.code() == errc::invalid_one_time_token) return link_problem_page(s);
+    if (done.code() == errc::weak_password || done.code() == errc::invalid_request) {
+      return html_page(done.code() == errc::weak_password ? 422 : 400, "Choose a new password",
+                       reset_form(*token, done.error().detail));
+    }
+    return http::problem(done.error());
+  }
+  if (!page) return Response::no_content();
+  return html_page(200, "Password changed",
+                   "<h1>Your password has been changed</h1>\n<p>Every session was signed out. <a href=\"/\">Sign in</a> with the new password.</p>");
+}
+
+Response reset_password_page(Services& s, Request& req) {
+  const auto token = req.query_value("token");
+  if (!token || token->empty()) return link_problem_page(s);
+  return html_page(200, "Choose a new password", reset_form(*token, ""));
+}
+
+}  // namespace tessera::api

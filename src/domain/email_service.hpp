@@ -1,0 +1,89 @@
+#pragma once
+// Email verification and password reset (SPEC §2, §3, §5). Tokens are opaque, stored hashed,
+// single use, bound to one user and purpose; a new one supersedes the older ones of its
+// purpose. The mail carrying a token is written to the outbox in the same transaction as the
+// token, sealed with the outbox key so the database never holds the token in the clear; the
+// outbox sender renders and sends it later, so a slow or broken SMTP server never fails the
+// request and never loses the mail.
+#include <chrono>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "crypto/password_hasher.hpp"
+#include "domain/session_service.hpp"
+#include "domain/settings.hpp"
+#include "domain/store.hpp"
+#include "domain/user.hpp"
+
+namespace tessera::domain {
+
+// Told when a mail has been queued and committed, so the sender can start at once.
+class MailNotifier {
+ public:
+  virtual ~MailNotifier() = default;
+  virtual void mail_queued() = 0;
+};
+
+struct EmailSettings {
+  std::chrono::seconds verification_ttl{24 * 3600};
+  std::chrono::seconds reset_ttl{3600};
+  // At most one verification (or reset) mail per address in this interval; requests inside it
+  // are answered 202 like any other and send nothing (no mail bombing through resend).
+  std::chrono::seconds resend_interval{60};
+};
+
+class EmailService {
+ public:
+  EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const Settings& settings,
+               EmailSettings email_settings, SecretString outbox_key, const Clock& clock, Random& random);
+
+  void set_notifier(MailNotifier* notifier) { notifier_ = notifier; }
+
+  // Inside the caller's transaction (sign-up): a verification token for the user's email and
+  // the mail that carries it. Call mail_committed() after the transaction commits.
+  Result<void> queue_verification(StoreTx& tx, const User& user);
+  void mail_committed();
+
+  // POST /auth/verify-email/resend: a fresh verification mail when the address belongs to an
+  // unverified account and none was sent in the resend interval. Never tells which.
+  Result<void> resend_verification(std::string_view email);
+
+  // GET /auth/verify-email: whether the link is usable, without using it (mail scanners follow
+  // links; only the POST of the confirm button may consume the token).
+  Result<void> check_verification(std::string_view token);
+
+  // POST /auth/verify-email: uses the token and marks the address verified.
+  Result<User> verify_email(std::string_view token);
+
+  // POST /auth/password/forgot: a reset mail when the address belongs to an account. Never tells.
+  Result<void> request_password_reset(std::string_view email);
+
+  // POST /auth/password/reset: uses the token and sets the new password; every session and
+  // access token of the user is revoked, and so is every other outstanding reset token.
+  Result<void> reset_password(std::string_view token, std::string_view new_password);
+
+  // Unseals the token a queued mail carries (for the outbox sender).
+  Result<SecretString> open_payload(std::string_view sealed) const;
+
+ private:
+  // Inside a transaction: supersedes the user's unused tokens of `purpose`, makes a new one and
+  // queues its mail.
+  Result<void> queue_token_mail(StoreTx& tx, const User& user, TokenPurpose purpose);
+  // Finds the token, checks it is usable for `purpose`, and returns it with its user.
+  Result<std::pair<OneTimeToken, User>> usable_token(StoreTx& tx, std::string_view presented, TokenPurpose purpose);
+
+  Store& store_;
+  SessionService& sessions_;
+  const crypto::PasswordHasher& hasher_;
+  const Settings& settings_;
+  EmailSettings email_;
+  SecretString outbox_key_;
+  const Clock& clock_;
+  Random& random_;
+  MailNotifier* notifier_ = nullptr;
+};
+
+}  // namespace tessera::domain

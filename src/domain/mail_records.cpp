@@ -1,0 +1,32 @@
+#include "domain/one_time_token.hpp"
+#include "domain/outbox_mail.hpp"
+
+namespace tessera::domain {
+
+std::string_view to_string(TokenPurpose purpose) {
+  switch (purpose) {
+    case TokenPurpose::verify_email: return "verify_email";
+    case TokenPurpose::reset_password: return "reset_password";
+  }
+  return "verify_email";
+}
+
+std::string_view to_string(MailState state) {
+  switch (state) {
+    case MailState::pending: return "pending";
+    case MailState::sending: return "sending";
+    case MailState::sent: return "sent";
+    case MailState::dead: return "dead";
+  }
+  return "pending";
+}
+
+std::optional<MailState> parse_mail_state(std::string_view text) {
+  if (text == "pending") return MailState::pending;
+  if (text == "sending") return MailState::sending;
+  if (text == "sent") return MailState::sent;
+  if (text == "dead") return MailState::dead;
+  return std::nullopt;
+}
+
+}  // namespace tessera::domain
