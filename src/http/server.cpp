@@ -435,6 +435,17 @@ Result<void> Server::listen() {
   if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec && s.options.handle_signals) {
+    // Installed now, not in run(): from the moment the port accepts connections, SIGTERM must
+    // mean "drain", never the default "die". A signal before run() waits for it.
+    s.signals.add(SIGINT, ec);
+    if (!ec) s.signals.add(SIGTERM, ec);
+    s.signals.async_wait([&s](const boost::system::error_code& e, int signo) {
+      if (e) return;
+      log::info("signal").num("signal", signo);
+      s.start_drain();
+    });
+  }
   if (ec) {
     return make_error(errc::invalid_request, "TESSERA_LISTEN: cannot listen on " + host + ":" +
                                                  std::to_string(s.options.port) + " (" + ec.message() +
@@ -451,15 +462,6 @@ std::uint16_t Server::port() const {
 
 void Server::run() {
   auto& s = *state_;
-  if (s.options.handle_signals) {
-    s.signals.add(SIGINT);
-    s.signals.add(SIGTERM);
-    s.signals.async_wait([&s](const boost::system::error_code& ec, int signo) {
-      if (ec) return;
-      log::info("signal").num("signal", signo);
-      s.start_drain();
-    });
-  }
   asio::co_spawn(s.io, s.accept_loop(), asio::detached);
   std::vector<std::thread> extra;
   for (int i = 1; i < s.options.threads; ++i) extra.emplace_back([&s] { s.io.run(); });
