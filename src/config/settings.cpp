@@ -106,9 +106,13 @@ Result<void> parse_listen(Config& c, std::string_view v) {
 std::string mask_url_password(const std::string& url) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return url;
-  const auto at = url.find('@', scheme_end + 3);
-  if (at == std::string::npos) return url;
-  const auto colon = url.find(':', scheme_end + 3);
+  const auto start = scheme_end + 3;
+  // The userinfo ends at the *last* '@' before the path: a password may contain '@' unencoded.
+  const auto path = url.find_first_of("/?#", start);
+  const auto authority_end = path == std::string::npos ? url.size() : path;
+  const auto at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
+  if (at == std::string::npos || at < start) return url;
+  const auto colon = url.find(':', start);
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon + 1) + "****" + url.substr(at);
 }

@@ -149,6 +149,16 @@ TEST(Config, MasksSecretsWhenDescribed) {
   EXPECT_NE(text.find("jwt_secret = (set, 40 bytes)"), std::string::npos);
 }
 
+TEST(Config, MasksAPasswordThatContainsAnAtSign) {
+  Sources s;
+  s.env = {{"TESSERA_SMTP_URL", "smtp://me@gmail.com:p@ss@smtp.gmail.com:587"}};
+  auto c = load_config(s);
+  ASSERT_TRUE(c);
+  const std::string text = describe(*c);
+  EXPECT_EQ(text.find("p@ss"), std::string::npos);
+  EXPECT_NE(text.find("@smtp.gmail.com:587"), std::string::npos);
+}
+
 TEST(Config, EverySettingHasAnEnvironmentNameAndAFlag) {
   for (const auto& s : settings()) {
     EXPECT_EQ(s.env.rfind("TESSERA_", 0), 0u) << s.name;
