@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <iostream>
+
 #include <chrono>
 #include <thread>
 
@@ -14,6 +17,10 @@
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
+#include "mail/log_sender.hpp"
+#include "mail/outbox_worker.hpp"
+#include "mail/smtp_sender.hpp"
+#include "mail/templates.hpp"
 
 namespace tessera::app {
 namespace {
@@ -27,8 +34,26 @@ int cores() {
 
 int serve(const config::Config& config) {
   const auto started = std::chrono::steady_clock::now();
-  log::start(config.log_level);
+  // A peer that closes its socket early must not kill the process (SMTP over TLS, clients).
+  std::signal(SIGPIPE, SIG_IGN);
   crypto::init();
+  mail::init();
+
+  // Settings that can only be checked with the mail layer: one line, exit 2, like the rest.
+  mail::SmtpOptions smtp{config.smtp_url, config.smtp_from, config.smtp_ca_file, config.smtp_timeout};
+  if (!config.smtp_url.empty()) {
+    if (auto ok = mail::check_smtp_options(smtp); !ok) {
+      std::cerr << "tessera: " << ok.error().detail << "\n";
+      return 2;
+    }
+  }
+  auto templates = mail::Templates::load(config.templates_dir);
+  if (!templates) {
+    std::cerr << "tessera: TESSERA_TEMPLATES_DIR: " << templates.error().detail << "\n";
+    return 2;
+  }
+
+  log::start(config.log_level);
 
   auto built = build_runtime(config, config.migrate_on_start ? Migrations::apply : Migrations::require);
   if (!built) {
@@ -85,6 +110,24 @@ int serve(const config::Config& config) {
   Maintenance maintenance(rt);
   maintenance.start();
 
+  // Mail: SMTP when configured; otherwise the log, so the zero-config server works end to end.
+  std::unique_ptr<mail::Sender> sender;
+  if (config.smtp_url.empty()) {
+    sender = std::make_unique<mail::LogSender>();
+    log::warn("mail_to_log").str("detail",
+                                 "TESSERA_SMTP_URL is not set: mails and their links go to this log (development only)");
+  } else {
+    sender = std::make_unique<mail::SmtpSender>(smtp, rt.random, rt.clock);
+  }
+  mail::OutboxOptions outbox_options;
+  outbox_options.public_url = config.public_url;
+  outbox_options.product = config.product_name;
+  outbox_options.verification_ttl = config.verification_ttl;
+  outbox_options.reset_ttl = config.reset_ttl;
+  mail::OutboxWorker outbox(*rt.db.store, *rt.email, *sender, *templates, outbox_options, rt.clock, rt.random);
+  rt.email->set_notifier(&outbox);
+  outbox.start();
+
   const auto ready_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   log::info("listening")
@@ -93,6 +136,7 @@ int serve(const config::Config& config) {
       .str("url", config.public_url)
       .str("database", rt.db.store->backend())
       .str("jwt_alg", config.jwt_alg)
+      .str("mail", sender->name())
       .num("pid", getpid())
       .num("network_threads", options.threads)
       .num("hash_workers", hash_workers)
@@ -101,8 +145,11 @@ int serve(const config::Config& config) {
 
   server.run();
 
-  // The server has drained: finish what the workers hold, then stop them.
+  // The server has drained: finish what the workers hold, then stop them. The outbox sender
+  // finishes the mail in hand and gives back the rest for the next start.
   maintenance.stop();
+  rt.email->set_notifier(nullptr);
+  outbox.stop();
   hash_pool.stop();
   db_pool.stop();
   log::info("stopped");

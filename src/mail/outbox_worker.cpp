@@ -1,0 +1,150 @@
+#include "mail/outbox_worker.hpp"
+
+#include <unistd.h>
+
+#include "core/log.hpp"
+#include "crypto/base64url.hpp"
+
+namespace tessera::mail {
+namespace {
+
+std::string describe_ttl(std::chrono::seconds ttl) {
+  const auto s = ttl.count();
+  if (s % 86400 == 0) return std::to_string(s / 86400) + (s == 86400 ? " day" : " days");
+  if (s % 3600 == 0) return std::to_string(s / 3600) + (s == 3600 ? " hour" : " hours");
+  return std::to_string(s / 60) + " minutes";
+}
+
+std::string new_owner(Random& random) {
+  char host[64] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + crypto::base64url::encode(random.bytes(6));
+}
+
+}  // namespace
+
+OutboxWorker::OutboxWorker(domain::Store& store, const domain::EmailService& email, Sender& sender,
+                           const Templates& templates, OutboxOptions options, const Clock& clock, Random& random)
+    : store_(store),
+      email_(email),
+      sender_(sender),
+      templates_(templates),
+      options_(std::move(options)),
+      clock_(clock),
+      owner_(new_owner(random)) {}
+
+OutboxWorker::~OutboxWorker() { stop(); }
+
+void OutboxWorker::start() { thread_ = std::thread([this] { loop(); }); }
+
+void OutboxWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Whatever this sender still holds goes back to the queue for the next start (or another
+  // instance), due at once.
+  auto released = store_.write([&](domain::StoreTx& tx) { return tx.release_mail(owner_); });
+  if (released && *released > 0) log::info("outbox_released").num("mails", static_cast<std::int64_t>(*released));
+}
+
+void OutboxWorker::mail_queued() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::chrono::seconds OutboxWorker::backoff(int attempts) const {
+  auto d = options_.first_backoff;
+  for (int i = 1; i < attempts && d < options_.max_backoff; ++i) d *= 2;
+  return std::min(d, options_.max_backoff);
+}
+
+Result<Message> OutboxWorker::render(const domain::OutboxMail& mail) const {
+  auto token = email_.open_payload(mail.payload_sealed);
+  if (!token) return std::move(token).error();
+  const bool verify = mail.kind == domain::mail_kind::kVerifyEmail;
+  MailVars vars;
+  vars.product = options_.product;
+  vars.email = mail.recipient;
+  vars.expires = describe_ttl(verify ? options_.verification_ttl : options_.reset_ttl);
+  vars.link = options_.public_url + (verify ? "/auth/verify-email?token=" : "/reset-password?token=") +
+              std::string(token->reveal());
+  return templates_.render(mail.kind, vars, mail.recipient);
+}
+
+void OutboxWorker::attempt(const domain::OutboxMail& mail) {
+  auto message = render(mail);
+  Result<void> sent = message ? sender_.send(*message) : Result<void>(message.error());
+  const TimePoint now = clock_.now();
+  if (sent) {
+    auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mail_sent(mail.id, owner_, now); });
+    if (!marked) {
+      log::error("outbox_mark_failed").num("id", mail.id).str("reason", marked.error().reason);
+    } else if (!*marked) {
+      log::warn("outbox_lease_lost").num("id", mail.id);  // sent after the lease ran out: may go twice
+    }
+    log::info("mail_sent").num("id", mail.id).str("kind", mail.kind).num("attempt", mail.attempts).str("via", sender_.name());
+    return;
+  }
+  const std::string error = !sent.error().reason.empty() ? sent.error().reason : sent.error().detail;
+  const bool dead = mail.attempts >= options_.max_attempts || !message;
+  const std::optional<TimePoint> next = dead ? std::nullopt : std::optional<TimePoint>(now + backoff(mail.attempts));
+  auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mail_failed(mail.id, owner_, error, next); });
+  if (!marked) log::error("outbox_mark_failed").num("id", mail.id).str("reason", marked.error().reason);
+  if (dead) {
+    log::error("mail_dead").num("id", mail.id).str("kind", mail.kind).num("attempts", mail.attempts).str("error", error);
+  } else {
+    log::warn("mail_failed")
+        .num("id", mail.id)
+        .str("kind", mail.kind)
+        .num("attempt", mail.attempts)
+        .num("retry_in_s", backoff(mail.attempts).count())
+        .str("error", error);
+  }
+}
+
+Result<int> OutboxWorker::run_once() {
+  const TimePoint now = clock_.now();
+  auto claimed = store_.write([&](domain::StoreTx& tx) {
+    return tx.claim_mail(now, now + options_.lease, owner_, options_.batch);
+  });
+  if (!claimed) return std::move(claimed).error();
+  int tried = 0;
+  for (const auto& mail : *claimed) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;  // the rest is released by stop()
+    }
+    attempt(mail);
+    ++tried;
+  }
+  return tried;
+}
+
+void OutboxWorker::loop() {
+  bool db_down = false;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, options_.poll, [this] { return stopping_ || woken_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+    auto tried = run_once();
+    if (!tried) {
+      if (!db_down) log::warn("outbox_claim_failed").str("reason", tried.error().reason);
+      db_down = true;
+      continue;
+    }
+    db_down = false;
+    if (static_cast<std::size_t>(*tried) == options_.batch) mail_queued();  // more may be waiting
+  }
+}
+
+}  // namespace tessera::mail
