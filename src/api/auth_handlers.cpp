@@ -62,9 +62,12 @@ Response signup(Services& s, Request& req) {
     if (!*r) return http::problem(r->error());
   }
   domain::SignupInput input{email->value_or(""), username->value_or(""), password->value_or("")};
-  auto tokens = s.accounts->signup(input, client_of(req));
-  if (!tokens) return http::problem(tokens.error());
-  return token_response(s.web, req, 201, *tokens);
+  auto outcome = s.accounts->signup(input, client_of(req));
+  if (!outcome) return http::problem(outcome.error());
+  if (outcome->tokens) return token_response(s.web, req, 201, *outcome->tokens);
+  // TESSERA_REQUIRE_VERIFIED: no session until the email is verified.
+  return Response::json(201, boost::json::object{{"user", user_json(outcome->user)},
+                                                 {"email_verification_required", true}});
 }
 
 Response login(Services& s, Request& req) {
@@ -100,14 +103,21 @@ Response logout(Services& s, Request& req) {
   if (!body) return http::problem(body.error());
   auto presented = presented_refresh(s, req, *body);
   if (!presented) return http::problem(presented.error());
-  Result<void> done = ok();
-  if (*presented) {
-    done = s.sessions->logout_by_refresh_token((*presented)->token);
-  } else if (req.principal) {
-    done = s.sessions->end_session(req.principal->user_id, req.principal->session_id, domain::revoke_reason::kLogout);
-    if (!done && done.code() == errc::not_found) done = ok();  // already ended
-  } else {
+  if (!*presented && !req.principal) {
+    // An Authorization header was sent but refused by the optional guard: RFC 6750 §3.1 asks
+    // for invalid_token then, like every other guarded route; nothing sent at all is missing.
+    if (req.header_count("authorization") > 0) {
+      return http::problem(make_error(errc::invalid_token, "", "logout: access token refused"));
+    }
     return http::problem(make_error(errc::missing_token, "Send the refresh token (cookie or body) or an access token."));
+  }
+  Result<void> done = ok();
+  if (*presented) done = s.sessions->logout_by_refresh_token((*presented)->token);
+  if (done && req.principal) {
+    // The access token names a session too. End it as well, so a stale or unknown cookie sent
+    // alongside cannot answer 204 while the caller's session lives on.
+    done = s.sessions->end_session(req.principal->user_id, req.principal->session_id, domain::revoke_reason::kLogout);
+    if (!done && done.code() == errc::not_found) done = ok();  // already ended (e.g. by its cookie above)
   }
   if (!done) return http::problem(done.error());
   auto r = Response::no_content();

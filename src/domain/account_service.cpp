@@ -19,7 +19,7 @@ AccountService::AccountService(Store& store, SessionService& sessions, const cry
                                const Settings& settings, const Clock& clock, Random& random)
     : store_(store), sessions_(sessions), hasher_(hasher), settings_(settings), clock_(clock), random_(random) {}
 
-Result<TokenResponse> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
+Result<SignupOutcome> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
   if (input.email.empty() && input.username.empty()) {
     return make_error(errc::invalid_request, "email: an email or a username is required");
   }
@@ -68,17 +68,29 @@ Result<TokenResponse> AccountService::signup(const SignupInput& input, const Cli
   user.password_hash = std::move(*hash);
   user.created_at = now;
   user.updated_at = now;
-  auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
+  // With TESSERA_REQUIRE_VERIFIED, a new account gets no session until its email is verified
+  // (login would refuse it anyway); the client is told to check its mail.
+  const bool open_session = !settings_.require_verified;
+  auto opened = store_.write([&](StoreTx& tx) -> Result<std::optional<std::pair<Session, SecretString>>> {
     if (auto r = tx.insert_user(user); !r) return std::move(r).error();
     // The verification mail is part of the sign-up: queued in the same transaction.
     if (email_ != nullptr) {
       if (auto r = email_->queue_verification(tx, user); !r) return std::move(r).error();
     }
-    return sessions_.open(tx, user, client);
+    if (!open_session) return std::optional<std::pair<Session, SecretString>>{};
+    auto s = sessions_.open(tx, user, client);
+    if (!s) return std::move(s).error();
+    return std::optional<std::pair<Session, SecretString>>(std::move(*s));
   });
   if (!opened) return std::move(opened).error();
   if (email_ != nullptr && !user.email.empty()) email_->mail_committed();
-  return sessions_.respond(user, opened->first, std::move(opened->second));
+  SignupOutcome outcome{user, std::nullopt};
+  if (*opened) {
+    auto tokens = sessions_.respond(user, (*opened)->first, std::move((*opened)->second));
+    if (!tokens) return std::move(tokens).error();
+    outcome.tokens = std::move(*tokens);
+  }
+  return outcome;
 }
 
 Result<std::optional<User>> AccountService::find_for_login(std::string_view identifier, IdentifierField field) {

@@ -25,6 +25,13 @@ struct SignupInput {
   std::string password;  // as received
 };
 
+// What a sign-up produced: the account, and its first session's tokens — unless
+// TESSERA_REQUIRE_VERIFIED holds them back until the email is verified (then no session exists).
+struct SignupOutcome {
+  User user;
+  std::optional<TokenResponse> tokens;
+};
+
 // Which body field a login identifier came from.
 enum class IdentifierField {
   email,
@@ -41,8 +48,9 @@ class AccountService {
   // outstanding reset tokens. Without (unit tests), neither happens.
   void set_email(EmailService* email) { email_ = email; }
 
-  // Creates the account and its first session: invalid_request, weak_password, account_exists.
-  Result<TokenResponse> signup(const SignupInput& input, const ClientInfo& client);
+  // Creates the account and, unless verification is required first, its first session:
+  // invalid_request, weak_password, account_exists.
+  Result<SignupOutcome> signup(const SignupInput& input, const ClientInfo& client);
 
   // Password login: invalid_request (password over 256 bytes), invalid_credentials,
   // account_disabled, email_not_verified.

@@ -47,3 +47,89 @@ export function uniqueEmail(tag = 'user') {
 
 // A password every policy accepts.
 export const GOOD_PASSWORD = 'Tessera-e2e-Correct-Horse-42';
+
+// Signs up a fresh account (JSON) and returns what tests need from it: the identifiers, the
+// password, the raw response, its tokens, the refresh cookie pair, and the user.
+export async function signup(api, { email = uniqueEmail(), username, password = GOOD_PASSWORD, headers } = {}) {
+  const json = { password };
+  if (email) json.email = email;
+  if (username) json.username = username;
+  const res = await api.post('/auth/signup', { json, headers });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+  return sessionOf(res, { email, username, password });
+}
+
+// Logs an existing account in again (a new session) by email, or by username when no email.
+export async function login(api, account, { headers } = {}) {
+  const json = account.email ? { email: account.email } : { username: account.username };
+  json.password = account.password;
+  const res = await api.post('/auth/login', { json, headers });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+  return sessionOf(res, account);
+}
+
+// What a token response gives a client: access token, refresh token, cookie pair, user, sid.
+export function sessionOf(res, extra = {}) {
+  return {
+    ...extra,
+    res,
+    access: res.body.access_token,
+    refresh: res.body.refresh_token,
+    cookie: refreshCookie(res),
+    user: res.body.user,
+    sid: jwtClaims(res.body.access_token).sid,
+  };
+}
+
+const b64json = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+// The JOSE header of a compact JWS, decoded without verification.
+export const jwtHeader = (token) => b64json(token.split('.')[0]);
+// The claims of a compact JWS, decoded without verification.
+export const jwtClaims = (token) => b64json(token.split('.')[1]);
+
+// Every Set-Cookie of a response, parsed: [{name, value, attrs}] with attrs keyed in lower case
+// (flags such as HttpOnly map to true).
+export function setCookies(res) {
+  return res.headers.getSetCookie().map((line) => {
+    const [pair, ...rest] = line.split(';').map((s) => s.trim());
+    const eq = pair.indexOf('=');
+    const attrs = {};
+    for (const a of rest) {
+      const i = a.indexOf('=');
+      if (i < 0) attrs[a.toLowerCase()] = true;
+      else attrs[a.slice(0, i).toLowerCase()] = a.slice(i + 1);
+    }
+    return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attrs, line };
+  });
+}
+
+// One HTTP/1.1 request written byte for byte on a fresh socket (for what fetch cannot send:
+// repeated headers, a chosen Host). Resolves with {status, headers: [[name, value]], text}.
+export async function rawRequest(base, { method = 'GET', path = '/', headers = [], body = '' }, timeoutMs = 5000) {
+  const { connect } = await import('node:net');
+  const url = new URL(base);
+  const lines = [`${method} ${path} HTTP/1.1`];
+  if (!headers.some(([k]) => k.toLowerCase() === 'host')) lines.push(`Host: ${url.host}`);
+  for (const [k, v] of headers) lines.push(`${k}: ${v}`);
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', '');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    const chunks = [];
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error('rawRequest timed out')); }, timeoutMs);
+    socket.on('connect', () => socket.end(lines.join('\r\n') + body));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', (e) => { clearTimeout(timer); reject(e); });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      const head = text.slice(0, split).split('\r\n');
+      const status = Number(head[0].split(' ')[1]);
+      const hdrs = head.slice(1).map((h) => { const i = h.indexOf(':'); return [h.slice(0, i).toLowerCase(), h.slice(i + 1).trim()]; });
+      resolve({ status, headers: hdrs, text: text.slice(split + 4) });
+    });
+  });
+}
+
+// Resolves after ms milliseconds: only for behaviour that is about time (grace, expiry).
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

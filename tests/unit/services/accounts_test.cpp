@@ -16,7 +16,8 @@ TEST(Accounts, SignsUpWithAnEmailAndNormalisesIt) {
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(r->user.email, "ann@example.com");
   EXPECT_FALSE(r->user.email_verified);
-  EXPECT_TRUE(s.tokens->verify(r->access_token));
+  ASSERT_TRUE(r->tokens);
+  EXPECT_TRUE(s.tokens->verify(r->tokens->access_token));
   EXPECT_EQ(s.accounts->signup({"ann@example.com", "", kGoodPassword}, s.client).code(), errc::account_exists);
 }
 
@@ -80,7 +81,9 @@ TEST(Accounts, RequireVerifiedRefusesUnverifiedLogins) {
   auto settings = Services::default_settings();
   settings.require_verified = true;
   Services s(settings);
-  s.signup("unverified@example.com");
+  auto r = s.accounts->signup({"unverified@example.com", "", kGoodPassword}, s.client);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->tokens);  // no session before the email is verified
   EXPECT_EQ(s.accounts->login("unverified@example.com", IdentifierField::email, kGoodPassword, s.client).code(),
             errc::email_not_verified);
 }

@@ -62,7 +62,8 @@ struct Services {
   domain::TokenResponse signup(const std::string& email, const std::string& password = kGoodPassword) {
     auto r = accounts->signup({email, "", password}, client);
     if (!r) throw std::runtime_error("signup: " + r.error().detail + " " + r.error().reason);
-    return std::move(*r);
+    if (!r->tokens) throw std::runtime_error("signup opened no session");
+    return std::move(*r->tokens);
   }
 
   std::filesystem::path dir;
