@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
+#include "api/client_info.hpp"
 #include "api/cookies.hpp"
 #include "api/views.hpp"
 #include "http/body.hpp"
@@ -14,10 +15,6 @@ namespace {
 using http::Body;
 using http::Request;
 using http::Response;
-
-domain::ClientInfo client_of(const Request& req) {
-  return domain::ClientInfo{req.client_ip, std::string(req.header("user-agent").substr(0, 512))};
-}
 
 // The login identifier and which field it came from: email, username, or login (either).
 struct Identifier {
@@ -112,11 +109,12 @@ Response logout(Services& s, Request& req) {
     return http::problem(make_error(errc::missing_token, "Send the refresh token (cookie or body) or an access token."));
   }
   Result<void> done = ok();
-  if (*presented) done = s.sessions->logout_by_refresh_token((*presented)->token);
+  if (*presented) done = s.sessions->logout_by_refresh_token((*presented)->token, client_of(req));
   if (done && req.principal) {
     // The access token names a session too. End it as well, so a stale or unknown cookie sent
     // alongside cannot answer 204 while the caller's session lives on.
-    done = s.sessions->end_session(req.principal->user_id, req.principal->session_id, domain::revoke_reason::kLogout);
+    done = s.sessions->end_session(req.principal->user_id, req.principal->session_id, domain::revoke_reason::kLogout,
+                                   client_of(req));
     if (!done && done.code() == errc::not_found) done = ok();  // already ended (e.g. by its cookie above)
   }
   if (!done) return http::problem(done.error());
@@ -126,7 +124,7 @@ Response logout(Services& s, Request& req) {
 }
 
 Response logout_all(Services& s, Request& req) {
-  auto done = s.sessions->end_all_sessions(req.principal->user_id, domain::revoke_reason::kLogoutAll);
+  auto done = s.sessions->end_all_sessions(req.principal->user_id, domain::revoke_reason::kLogoutAll, client_of(req));
   if (!done) return http::problem(done.error());
   auto r = Response::no_content();
   r.with_header("Set-Cookie", clear_refresh_cookie(s.web));
@@ -149,7 +147,7 @@ Response list_sessions(Services& s, Request& req) {
 
 Response delete_session(Services& s, Request& req) {
   const domain::SessionId id{std::string(req.param("id"))};
-  auto done = s.sessions->end_session(req.principal->user_id, id, domain::revoke_reason::kRevokedByUser);
+  auto done = s.sessions->end_session(req.principal->user_id, id, domain::revoke_reason::kRevokedByUser, client_of(req));
   if (!done) return http::problem(done.error());
   return Response::no_content();
 }

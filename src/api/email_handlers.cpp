@@ -1,5 +1,6 @@
 #include "api/email_handlers.hpp"
 
+#include "api/client_info.hpp"
 #include "api/html.hpp"
 #include "api/views.hpp"
 #include "http/body.hpp"
@@ -50,7 +51,7 @@ Response verify_email(Services& s, Request& req) {
   if (!body) return http::problem(body.error());
   auto token = body->required_string("token");
   if (!token) return page ? link_problem_page(s) : http::problem(token.error());
-  auto user = s.email->verify_email(*token);
+  auto user = s.email->verify_email(*token, client_of(req));
   if (!user) {
     if (page && user.code() == errc::invalid_one_time_token) return link_problem_page(s);
     return http::problem(user.error());
@@ -80,7 +81,7 @@ Response forgot_password(Services& s, Request& req) {
   if (!body) return http::problem(body.error());
   auto email = body->required_string("email");
   if (!email) return http::problem(email.error());
-  if (auto r = s.email->request_password_reset(*email); !r) return http::problem(r.error());
+  if (auto r = s.email->request_password_reset(*email, client_of(req)); !r) return http::problem(r.error());
   return accepted();
 }
 
@@ -107,7 +108,7 @@ Response reset_password(Services& s, Request& req) {
   if (!token) return page ? link_problem_page(s) : http::problem(token.error());
   auto password = body->required_string("new_password");
   if (!password) return page ? html_page(400, "Choose a new password", reset_form(*token, "Enter a new password.")) : http::problem(password.error());
-  auto done = s.email->reset_password(*token, *password);
+  auto done = s.email->reset_password(*token, *password, client_of(req));
   if (!done) {
     if (!page) return http::problem(done.error());
     if (done.code() == errc::invalid_one_time_token) return link_problem_page(s);

@@ -1,7 +1,9 @@
 #include "api/routes.hpp"
 
+#include "api/admin_handlers.hpp"
 #include "api/auth_handlers.hpp"
 #include "api/email_handlers.hpp"
+#include "api/metrics_handler.hpp"
 #include "api/resource_handlers.hpp"
 #include "api/well_known_handlers.hpp"
 
@@ -47,9 +49,18 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/profile",                     Guard::user(),          Lane::network, profile,               "Example resource: who the token names.");
   add(Method::get,  "/data/verified",               Guard::verified(),      Lane::network, verified_data,         "Example resource: needs a verified email.");
 
+  const Guard admin = Guard::with_role("admin");
+  add(Method::get,  "/admin/users",                 admin,                  Lane::db,      with(admin_list_users), "Users, searched (query) and paged (page, 50 a page).");
+  add(Method::get,  "/admin/users/{id}",            admin,                  Lane::db,      with(admin_get_user),  "One user.");
+  add(Method::patch, "/admin/users/{id}",           admin,                  Lane::db,      with(admin_update_user), "Change roles, disabled, email_verified.");
+  add(Method::delete_, "/admin/users/{id}",         admin,                  Lane::db,      with(admin_delete_user), "Delete a user and everything of theirs.");
+  add(Method::post, "/admin/users/{id}/revoke-sessions", admin,             Lane::db,      with(admin_revoke_sessions), "End every session of a user.");
+  add(Method::get,  "/admin/audit",                 admin,                  Lane::db,      with(admin_audit),     "The audit log, filtered (user, event, since, until) and paged.");
+
   add(Method::post, "/signup",                      Guard::anyone(),        Lane::hash,    with(legacy_signup),   "Seed 001 compatibility: sign up (201 or 409).");
   add(Method::post, "/login",                       Guard::anyone(),        Lane::hash,    with(legacy_login),    "Seed 001 compatibility: the access token as text/plain.");
 
+  add(Method::get,  "/metrics",                     Guard::anyone(),        Lane::db,      with(metrics),         "Prometheus metrics.");
   add(Method::get,  "/healthz",                     Guard::anyone(),        Lane::network, healthz,               "Liveness: the process answers.");
   add(Method::get,  "/readyz",                      Guard::anyone(),        Lane::db,
       [&s](Request& req) { return readyz(s.readiness, req); },                                                  "Readiness: not draining and the database answers.");

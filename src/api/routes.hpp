@@ -3,6 +3,7 @@
 #include "api/health_handlers.hpp"
 #include "api/web_settings.hpp"
 #include "domain/account_service.hpp"
+#include "domain/admin_service.hpp"
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/session_service.hpp"
@@ -17,6 +18,9 @@ struct Services {
   domain::AccountService* accounts = nullptr;
   domain::SessionService* sessions = nullptr;
   domain::EmailService* email = nullptr;
+  domain::AdminService* admin = nullptr;
+  // Mails per state, for /metrics.
+  std::function<Result<std::vector<std::pair<domain::MailState, std::int64_t>>>()> outbox_counts;
   const domain::KeyRing* keys = nullptr;
   std::string jwt_alg;
   std::string issuer;

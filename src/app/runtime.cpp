@@ -80,21 +80,23 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   if (auto polled = poll_revocations(*rt); !polled) return startup_error("cannot load revocations", polled.error());
 
   rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, rt->clock, rt->random);
-  rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->settings,
-                                                          rt->clock, rt->random);
+  rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->audit,
+                                                          rt->settings, rt->clock, rt->random);
   rt->hasher = std::make_unique<crypto::PasswordHasher>(
       crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations});
-  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->settings,
-                                                          rt->clock, rt->random);
+  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
+                                                          rt->settings, rt->clock, rt->random);
 
   auto outbox_key = domain::server_secret(*rt->db.store, "outbox_key", config.master_key, rt->random);
   if (!outbox_key) return startup_error("cannot load the outbox key", outbox_key.error());
   domain::EmailSettings email_settings;
   email_settings.verification_ttl = config.verification_ttl;
   email_settings.reset_ttl = config.reset_ttl;
-  rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->settings,
-                                                     email_settings, std::move(*outbox_key), rt->clock, rt->random);
+  rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
+                                                     rt->settings, email_settings, std::move(*outbox_key), rt->clock, rt->random);
   rt->accounts->set_email(rt->email.get());
+  rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
+                                                     rt->clock, rt->random);
   return rt;
 }
 

@@ -11,6 +11,8 @@
 #include "crypto/random_source.hpp"
 #include "domain/access_tokens.hpp"
 #include "domain/account_service.hpp"
+#include "domain/admin_service.hpp"
+#include "domain/audit_log.hpp"
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
@@ -29,12 +31,14 @@ struct Runtime {
   domain::Settings settings;
   store::Opened db;
   domain::RevocationList revocations;
+  domain::AuditLog audit{clock};
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;
   std::unique_ptr<crypto::PasswordHasher> hasher;
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::EmailService> email;
+  std::unique_ptr<domain::AdminService> admin;
 };
 
 enum class Migrations {

@@ -11,9 +11,11 @@
 #include "api/bearer_authenticator.hpp"
 #include "api/browser_policy.hpp"
 #include "api/routes.hpp"
+#include "app/http_metrics.hpp"
 #include "app/maintenance.hpp"
 #include "app/runtime.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
@@ -82,6 +84,8 @@ int serve(const config::Config& config) {
   services.accounts = rt.accounts.get();
   services.sessions = rt.sessions.get();
   services.email = rt.email.get();
+  services.admin = rt.admin.get();
+  services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
   services.keys = rt.keys.get();
   services.jwt_alg = config.jwt_alg;
   services.issuer = config.issuer;
@@ -100,7 +104,23 @@ int serve(const config::Config& config) {
   options.read_timeout = config.read_timeout;
   options.idle_timeout = config.idle_timeout;
   options.shutdown_timeout = config.shutdown_timeout;
-  http::Server server(options, dispatcher);
+  // Gauges read when /metrics is scraped.
+  auto& registry = metrics::registry();
+  registry.gauge_function("tessera_hash_queue_depth", "Password hashes waiting for a worker.", {},
+                          [&hash_pool] { return static_cast<double>(hash_pool.queued()); });
+  registry.gauge_function("tessera_hash_queue_wait_seconds_total", "Time hashes waited for a worker, summed.", {},
+                          [&hash_pool] { return static_cast<double>(hash_pool.total_wait_us()) / 1e6; });
+  registry.gauge_function("tessera_hash_started_total", "Password hashes started.", {},
+                          [&hash_pool] { return static_cast<double>(hash_pool.started()); });
+  registry.gauge_function("tessera_db_queue_depth", "Database tasks waiting for a worker.", {},
+                          [&db_pool] { return static_cast<double>(db_pool.queued()); });
+  registry.gauge_function("tessera_revocation_entries", "Revoked sessions and users held in memory.", {},
+                          [&rt] { return static_cast<double>(rt.revocations.size()); });
+  registry.gauge_function("tessera_access_token_cache_entries", "Verified access tokens cached.", {},
+                          [&rt] { return static_cast<double>(rt.tokens->cached()); });
+
+  HttpMetrics http_metrics;
+  http::Server server(options, dispatcher, &http_metrics);
   server_ptr = &server;
   if (auto listening = server.listen(); !listening) {
     log::error("start_failed").str("detail", listening.error().detail);

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "core/log.hpp"
+#include "crypto/random_source.hpp"
 
 namespace tessera::cli {
 
@@ -38,6 +40,20 @@ std::unique_ptr<Context::Opened> Context::open() {
   return out;
 }
 
+std::unique_ptr<app::Runtime> Context::runtime() {
+  config_ = load();
+  if (!config_) return nullptr;
+  // Commands print for people; the log only speaks up for problems.
+  if (config_->log_level < log::Level::warn) log::set_level(log::Level::warn);
+  crypto::init();
+  auto rt = app::build_runtime(*config_, app::Migrations::require);
+  if (!rt) {
+    std::cerr << "tessera: " << rt.error().detail << "\n";
+    return nullptr;
+  }
+  return std::move(*rt);
+}
+
 int report(const Error& error) {
   std::string text = error.detail.empty() ? std::string(to_string(error.code)) : error.detail;
   if (!error.reason.empty()) text += " (" + error.reason + ")";
@@ -45,7 +61,7 @@ int report(const Error& error) {
   switch (error.code) {
     case errc::invalid_request:
       return kExitUsage;
-    default:
+    default:  // not found, refused (forbidden, account_exists, weak_password, ...)
       return kExitRefused;
   }
 }
@@ -54,6 +70,8 @@ void register_commands(CLI::App& app, Context& ctx) {
   register_serve(app, ctx);
   register_migrate(app, ctx);
   register_outbox(app, ctx);
+  register_user(app, ctx);
+  register_keys(app, ctx);
   register_version(app, ctx);
 }
 

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "app/runtime.hpp"
 #include "store/open.hpp"
 
 namespace tessera::cli {
@@ -32,6 +33,12 @@ struct Context {
   // Loads the configuration and opens the database; prints one line and returns null on
   // failure (then exit 2 for configuration, which is what a wrong TESSERA_DATABASE is).
   std::unique_ptr<Opened> open();
+  // The whole runtime (keys, services) over a current schema, for commands that act as the
+  // server would; prints one line and returns null on failure.
+  std::unique_ptr<app::Runtime> runtime();
+
+ private:
+  std::optional<config::Config> config_;  // kept alive for the runtime, which refers to it
 };
 
 // Prints an error to stderr and returns its exit code: 1 when the thing does not exist or the
@@ -44,5 +51,7 @@ void register_version(CLI::App& app, Context& ctx);
 void register_serve(CLI::App& app, Context& ctx);
 void register_migrate(CLI::App& app, Context& ctx);
 void register_outbox(CLI::App& app, Context& ctx);
+void register_user(CLI::App& app, Context& ctx);
+void register_keys(CLI::App& app, Context& ctx);
 
 }  // namespace tessera::cli

@@ -5,6 +5,7 @@
 
 #include "crypto/base64url.hpp"
 #include "crypto/jws.hpp"
+#include "domain/domain_metrics.hpp"
 
 namespace tessera::domain {
 namespace {
@@ -102,6 +103,12 @@ Result<Principal> AccessTokens::verify_uncached(std::string_view token) const {
 }
 
 Result<Principal> AccessTokens::verify(std::string_view token) const {
+  auto r = check(token);
+  if (!r) metrics::count_token_rejected(r.error().reason);
+  return r;
+}
+
+Result<Principal> AccessTokens::check(std::string_view token) const {
   if (token.size() > crypto::kMaxTokenBytes) return token_error("too_large");
   const std::uint64_t keys_version = keys_.version();
   Shard& shard = shards_[std::hash<std::string_view>{}(token) % kShards];

@@ -1,6 +1,7 @@
 #include "domain/account_service.hpp"
 
 #include "core/ids.hpp"
+#include "domain/domain_metrics.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/password_policy.hpp"
 
@@ -16,8 +17,23 @@ Error bad_credentials(std::string reason) {
 }  // namespace
 
 AccountService::AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
-                               const Settings& settings, const Clock& clock, Random& random)
-    : store_(store), sessions_(sessions), hasher_(hasher), settings_(settings), clock_(clock), random_(random) {}
+                               const AuditLog& audit, const Settings& settings, const Clock& clock, Random& random)
+    : store_(store),
+      sessions_(sessions),
+      hasher_(hasher),
+      audit_(audit),
+      settings_(settings),
+      clock_(clock),
+      random_(random) {}
+
+Error AccountService::refused(Error error, std::string_view user_id, std::string_view identifier,
+                              const ClientInfo& client) {
+  metrics::count_login(to_string(error.code));
+  std::string detail = error.reason.empty() ? std::string(to_string(error.code)) : error.reason;
+  if (user_id.empty()) detail += " (" + std::string(identifier.substr(0, 254)) + ")";
+  audit_.record_alone(store_, audit_.entry(audit_event::kLoginFailed, user_id, client, std::move(detail)));
+  return error;
+}
 
 Result<SignupOutcome> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
   if (input.email.empty() && input.username.empty()) {
@@ -71,8 +87,12 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
   // With TESSERA_REQUIRE_VERIFIED, a new account gets no session until its email is verified
   // (login would refuse it anyway); the client is told to check its mail.
   const bool open_session = !settings_.require_verified;
+  std::optional<AuditEntry> audited;
   auto opened = store_.write([&](StoreTx& tx) -> Result<std::optional<std::pair<Session, SecretString>>> {
     if (auto r = tx.insert_user(user); !r) return std::move(r).error();
+    auto a = audit_.record(tx, audit_.entry(audit_event::kSignup, user.id.str(), client));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
     // The verification mail is part of the sign-up: queued in the same transaction.
     if (email_ != nullptr) {
       if (auto r = email_->queue_verification(tx, user); !r) return std::move(r).error();
@@ -83,6 +103,7 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
     return std::optional<std::pair<Session, SecretString>>(std::move(*s));
   });
   if (!opened) return std::move(opened).error();
+  if (audited) audit_.logged(*audited);
   if (email_ != nullptr && !user.email.empty()) email_->mail_committed();
   SignupOutcome outcome{user, std::nullopt};
   if (*opened) {
@@ -111,6 +132,12 @@ Result<std::optional<User>> AccountService::find_for_login(std::string_view iden
 
 Result<bool> AccountService::password_matches(std::string_view raw, const SecretString& normalized,
                                               const std::string& stored) const {
+  // An account created without a password ("!…", like /etc/shadow) matches nothing, after the
+  // same work as a real check.
+  if (!stored.empty() && stored.front() == '!') {
+    (void)hasher_.verify(normalized.reveal(), hasher_.dummy_hash());
+    return false;
+  }
   // An imported bcrypt hash was made by the source app from the password as typed, so it is
   // checked against the raw bytes; our own Argon2id hashes are of the NFKC form.
   return hasher_.verify(is_bcrypt(stored) ? raw : normalized.reveal(), stored);
@@ -127,15 +154,17 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   if (!*found) {
     // The same Argon2id work as for a real account, so timing does not tell them apart.
     (void)hasher_.verify(normalized->reveal(), hasher_.dummy_hash());
-    return bad_credentials("unknown account");
+    return refused(bad_credentials("unknown account"), "", identifier, client);
   }
   User user = std::move(**found);
   auto matches = password_matches(password, *normalized, user.password_hash);
   if (!matches) return std::move(matches).error();
-  if (!*matches) return bad_credentials("wrong password");
+  if (!*matches) return refused(bad_credentials("wrong password"), user.id.str(), identifier, client);
   // Only now, with the right password, may the answer reveal the account's state.
-  if (user.disabled) return make_error(errc::account_disabled);
-  if (settings_.require_verified && !user.email_verified) return make_error(errc::email_not_verified);
+  if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
+  if (settings_.require_verified && !user.email_verified) {
+    return refused(make_error(errc::email_not_verified, "", "login: email not verified"), user.id.str(), identifier, client);
+  }
 
   std::string rehashed;
   const std::string old_hash = user.password_hash;
@@ -144,20 +173,31 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
     if (h) rehashed = std::move(*h);  // a failed upgrade must not fail the login
   }
   const TimePoint now = clock_.now();
+  std::optional<AuditEntry> audited;
   auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
     auto fresh = tx.user_by_id(user.id);
     if (!fresh) return std::move(fresh).error();
     if (!*fresh) return bad_credentials("account deleted meanwhile");
     user = std::move(**fresh);
     if (user.disabled) return make_error(errc::account_disabled);
+    std::string detail;
     if (!rehashed.empty() && user.password_hash == old_hash) {  // unless it changed meanwhile
+      detail = is_bcrypt(old_hash) ? "password hash upgraded from bcrypt" : "password hash cost upgraded";
       user.password_hash = rehashed;
       user.updated_at = now;
       if (auto r = tx.update_user(user); !r) return std::move(r).error();
     }
-    return sessions_.open(tx, user, client);
+    auto opened = sessions_.open(tx, user, client);
+    if (!opened) return std::move(opened).error();
+    auto a = audit_.record(tx, audit_.entry(audit_event::kLoginSucceeded, user.id.str(), client,
+                                            "session " + opened->first.id.str() + (detail.empty() ? "" : "; " + detail)));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
+    return opened;
   });
   if (!opened) return std::move(opened).error();
+  if (audited) audit_.logged(*audited);
+  metrics::count_login("success");
   return sessions_.respond(user, opened->first, std::move(opened->second));
 }
 
@@ -200,6 +240,7 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     Session session;
     SecretString token;
     std::vector<RevocationEvent> events;
+    AuditEntry audited;
   };
   auto changed = store_.write([&](StoreTx& tx) -> Result<Changed> {
     auto fresh = tx.user_by_id(principal.user_id);
@@ -220,10 +261,15 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     if (!opened) return std::move(opened).error();
     c.session = std::move(opened->first);
     c.token = std::move(opened->second);
+    auto a = audit_.record(tx, audit_.entry(audit_event::kPasswordChanged, c.user.id.str(), client,
+                                            "every other session revoked"));
+    if (!a) return std::move(a).error();
+    c.audited = std::move(*a);
     return c;
   });
   if (!changed) return std::move(changed).error();
   sessions_.applied(changed->events);
+  audit_.logged(changed->audited);
   return sessions_.respond(changed->user, changed->session, std::move(changed->token));
 }
 

@@ -41,7 +41,7 @@ enum class IdentifierField {
 
 class AccountService {
  public:
-  AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
+  AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const AuditLog& audit,
                  const Settings& settings, const Clock& clock, Random& random);
 
   // With email flows, sign-up queues a verification mail and a password change kills
@@ -69,12 +69,15 @@ class AccountService {
   // Finds the account for a login identifier; nullopt when there is none (or the identifier
   // cannot name one).
   Result<std::optional<User>> find_for_login(std::string_view identifier, IdentifierField field);
+  // Records a refused login in the audit log (its own transaction) and passes the error on.
+  Error refused(Error error, std::string_view user_id, std::string_view identifier, const ClientInfo& client);
   // Verifies a presented password against the stored hash.
   Result<bool> password_matches(std::string_view raw, const SecretString& normalized, const std::string& stored) const;
 
   Store& store_;
   SessionService& sessions_;
   const crypto::PasswordHasher& hasher_;
+  const AuditLog& audit_;
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;

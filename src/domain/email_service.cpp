@@ -19,11 +19,12 @@ std::string_view mail_kind_of(TokenPurpose purpose) {
 }  // namespace
 
 EmailService::EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
-                           const Settings& settings, EmailSettings email_settings, SecretString outbox_key,
-                           const Clock& clock, Random& random)
+                           const AuditLog& audit, const Settings& settings, EmailSettings email_settings,
+                           SecretString outbox_key, const Clock& clock, Random& random)
     : store_(store),
       sessions_(sessions),
       hasher_(hasher),
+      audit_(audit),
       settings_(settings),
       email_(email_settings),
       outbox_key_(std::move(outbox_key)),
@@ -116,9 +117,10 @@ Result<void> EmailService::check_verification(std::string_view presented) {
   return ok();
 }
 
-Result<User> EmailService::verify_email(std::string_view presented) {
+Result<User> EmailService::verify_email(std::string_view presented, const ClientInfo& client) {
   const TimePoint now = clock_.now();
-  return store_.write([&](StoreTx& tx) -> Result<User> {
+  std::optional<AuditEntry> audited;
+  auto verified = store_.write([&](StoreTx& tx) -> Result<User> {
     auto found = usable_token(tx, presented, TokenPurpose::verify_email);
     if (!found) return std::move(found).error();
     auto used = tx.use_one_time_token(found->first.token_hash, now);
@@ -129,15 +131,21 @@ Result<User> EmailService::verify_email(std::string_view presented) {
       user.email_verified = true;
       user.updated_at = now;
       if (auto r = tx.update_user(user); !r) return std::move(r).error();
+      auto a = audit_.record(tx, audit_.entry(audit_event::kEmailVerified, user.id.str(), client, user.email));
+      if (!a) return std::move(a).error();
+      audited = std::move(*a);
     }
     return user;
   });
+  if (verified && audited) audit_.logged(*audited);
+  return verified;
 }
 
-Result<void> EmailService::request_password_reset(std::string_view raw_email) {
+Result<void> EmailService::request_password_reset(std::string_view raw_email, const ClientInfo& client) {
   auto email = normalize_email(raw_email);
   if (!email) return std::move(email).error();
   const TimePoint now = clock_.now();
+  std::optional<AuditEntry> audited;
   auto queued = store_.write([&](StoreTx& tx) -> Result<bool> {
     auto user = tx.user_by_email(*email);
     if (!user) return std::move(user).error();
@@ -146,14 +154,21 @@ Result<void> EmailService::request_password_reset(std::string_view raw_email) {
     if (!last) return std::move(last).error();
     if (*last && now - **last < email_.resend_interval) return false;
     if (auto r = queue_token_mail(tx, **user, TokenPurpose::reset_password); !r) return std::move(r).error();
+    auto a = audit_.record(tx, audit_.entry(audit_event::kPasswordResetRequested, (*user)->id.str(), client));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
     return true;
   });
   if (!queued) return std::move(queued).error();
-  if (*queued) mail_committed();
+  if (*queued) {
+    if (audited) audit_.logged(*audited);
+    mail_committed();
+  }
   return ok();
 }
 
-Result<void> EmailService::reset_password(std::string_view presented, std::string_view new_password) {
+Result<void> EmailService::reset_password(std::string_view presented, std::string_view new_password,
+                                          const ClientInfo& client) {
   if (new_password.empty()) return make_error(errc::invalid_request, "new_password: is required");
   auto normalized = normalize_password(new_password);
   if (!normalized) {
@@ -172,6 +187,7 @@ Result<void> EmailService::reset_password(std::string_view presented, std::strin
   if (!hash) return std::move(hash).error();
 
   const TimePoint now = clock_.now();
+  std::optional<AuditEntry> audited;
   auto events = store_.write([&](StoreTx& tx) -> Result<std::vector<RevocationEvent>> {
     auto again = usable_token(tx, presented, TokenPurpose::reset_password);
     if (!again) return std::move(again).error();
@@ -183,10 +199,16 @@ Result<void> EmailService::reset_password(std::string_view presented, std::strin
     // Reading the mail proves the address too.
     if (!user.email.empty() && user.email == again->first.email) user.email_verified = true;
     if (auto r = tx.expire_one_time_tokens(user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
-    return sessions_.revoke_everything(tx, user, revoke_reason::kPasswordReset);  // stores the user
+    auto events = sessions_.revoke_everything(tx, user, revoke_reason::kPasswordReset);  // stores the user
+    if (!events) return std::move(events).error();
+    auto a = audit_.record(tx, audit_.entry(audit_event::kPasswordReset, user.id.str(), client, "every session revoked"));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
+    return events;
   });
   if (!events) return std::move(events).error();
   sessions_.applied(*events);
+  if (audited) audit_.logged(*audited);
   return ok();
 }
 

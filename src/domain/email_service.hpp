@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "crypto/password_hasher.hpp"
+#include "domain/audit_log.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -37,8 +38,9 @@ struct EmailSettings {
 
 class EmailService {
  public:
-  EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const Settings& settings,
-               EmailSettings email_settings, SecretString outbox_key, const Clock& clock, Random& random);
+  EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const AuditLog& audit,
+               const Settings& settings, EmailSettings email_settings, SecretString outbox_key, const Clock& clock,
+               Random& random);
 
   void set_notifier(MailNotifier* notifier) { notifier_ = notifier; }
 
@@ -56,14 +58,14 @@ class EmailService {
   Result<void> check_verification(std::string_view token);
 
   // POST /auth/verify-email: uses the token and marks the address verified.
-  Result<User> verify_email(std::string_view token);
+  Result<User> verify_email(std::string_view token, const ClientInfo& client);
 
   // POST /auth/password/forgot: a reset mail when the address belongs to an account. Never tells.
-  Result<void> request_password_reset(std::string_view email);
+  Result<void> request_password_reset(std::string_view email, const ClientInfo& client);
 
   // POST /auth/password/reset: uses the token and sets the new password; every session and
   // access token of the user is revoked, and so is every other outstanding reset token.
-  Result<void> reset_password(std::string_view token, std::string_view new_password);
+  Result<void> reset_password(std::string_view token, std::string_view new_password, const ClientInfo& client);
 
   // Unseals the token a queued mail carries (for the outbox sender).
   Result<SecretString> open_payload(std::string_view sealed) const;
@@ -78,6 +80,7 @@ class EmailService {
   Store& store_;
   SessionService& sessions_;
   const crypto::PasswordHasher& hasher_;
+  const AuditLog& audit_;
   const Settings& settings_;
   EmailSettings email_;
   SecretString outbox_key_;

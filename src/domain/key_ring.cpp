@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/time_format.hpp"
 #include "crypto/base64url.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/secret_box.hpp"
@@ -174,6 +175,65 @@ Result<std::string> KeyRing::rotate(Store& store, std::string alg_name) {
   });
   if (!r) return std::move(r).error();
   return kid;
+}
+
+namespace {
+
+KeyRing::KeyState state_of(const StoredKey& k, TimePoint now, std::chrono::seconds window) {
+  if (k.retired_at) return KeyRing::KeyState::retired;
+  if (!k.signs_until) return KeyRing::KeyState::active;
+  if (*k.signs_until + window <= now) return KeyRing::KeyState::expired;
+  return KeyRing::KeyState::verifying;
+}
+
+}  // namespace
+
+Result<std::vector<KeyRing::KeyInfo>> KeyRing::list(Store& store) const {
+  auto keys = store.read([](StoreTx& tx) { return tx.signing_keys(); });
+  if (!keys) return std::move(keys).error();
+  std::vector<KeyInfo> out;
+  const TimePoint now = clock_.now();
+  // Only the newest unretired key without signs_until signs; older ones of that shape (left by
+  // an interrupted rotation) are reported as verifying.
+  std::string signer;
+  for (const auto& k : *keys) {
+    if (!k.retired_at && !k.signs_until) signer = k.kid;
+  }
+  for (auto& k : *keys) {
+    KeyState st = state_of(k, now, options_.verify_window);
+    if (st == KeyState::active && k.kid != signer) st = KeyState::verifying;
+    out.push_back(KeyInfo{std::move(k), st});
+  }
+  return out;
+}
+
+Result<void> KeyRing::retire(Store& store, std::string_view kid, bool force) const {
+  const TimePoint now = clock_.now();
+  return store.write([&](StoreTx& tx) -> Result<void> {
+    auto keys = tx.signing_keys();
+    if (!keys) return std::move(keys).error();
+    for (auto& k : *keys) {
+      if (k.kid != kid) continue;
+      switch (state_of(k, now, options_.verify_window)) {
+        case KeyState::retired:
+          return ok();
+        case KeyState::active:
+          return make_error(errc::forbidden, "key " + k.kid + " signs new tokens; rotate first (`tessera keys rotate`)");
+        case KeyState::verifying:
+          if (!force) {
+            return make_error(errc::forbidden, "key " + k.kid + " may still verify live tokens until " +
+                                                   format_rfc3339(*k.signs_until + options_.verify_window) +
+                                                   "; wait, or add --force to cut them off now");
+          }
+          break;
+        case KeyState::expired:
+          break;
+      }
+      k.retired_at = now;
+      return tx.update_signing_key(k);
+    }
+    return make_error(errc::not_found, "there is no key " + std::string(kid));
+  });
 }
 
 const crypto::KeySet& KeyRing::current() const {

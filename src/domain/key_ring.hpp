@@ -46,6 +46,23 @@ class KeyRing {
   // verifying. Returns the new kid.
   Result<std::string> rotate(Store& store, std::string alg = {});
 
+  // A key as `tessera keys list` shows it.
+  enum class KeyState {
+    active,     // signs new tokens
+    verifying,  // stopped signing; still verifies tokens it signed that may be alive
+    expired,    // every token it signed has expired: no longer published or trusted
+    retired,    // retired by an operator
+  };
+  struct KeyInfo {
+    StoredKey key;
+    KeyState state;
+  };
+  // Every stored key with its state, oldest first.
+  Result<std::vector<KeyInfo>> list(Store& store) const;
+  // Retires a key: it is no longer published or trusted. Refuses the active key, and a key
+  // that may still verify live tokens unless `force` (errc::forbidden, with the reason).
+  Result<void> retire(Store& store, std::string_view kid, bool force) const;
+
   // Stored form of a private key: PEM, sealed with the master key when one is set.
   Result<std::string> seal_private(std::string_view pem) const;
   Result<std::string> open_private(std::string_view stored) const;

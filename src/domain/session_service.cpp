@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "crypto/digest.hpp"
+#include "domain/domain_metrics.hpp"
 #include "domain/refresh_token.hpp"
 
 namespace tessera::domain {
@@ -15,9 +16,15 @@ Error invalid_refresh(std::string reason) {
 
 }  // namespace
 
-SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations,
+SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
                                const Settings& settings, const Clock& clock, Random& random)
-    : store_(store), tokens_(tokens), revocations_(revocations), settings_(settings), clock_(clock), random_(random) {}
+    : store_(store),
+      tokens_(tokens),
+      revocations_(revocations),
+      audit_(audit),
+      settings_(settings),
+      clock_(clock),
+      random_(random) {}
 
 Result<std::pair<Session, SecretString>> SessionService::open(StoreTx& tx, const User& user, const ClientInfo& client) {
   const TimePoint now = clock_.now();
@@ -88,7 +95,10 @@ void SessionService::applied(const std::vector<RevocationEvent>& events) {
 
 Result<TokenResponse> SessionService::refresh(std::string_view presented, const ClientInfo& client) {
   const auto hash = refresh_token_hash(presented);
-  if (!hash) return invalid_refresh("malformed");
+  if (!hash) {
+    metrics::count_refresh("invalid");
+    return invalid_refresh("malformed");
+  }
 
   enum class Kind { rotated, replayed, reused, invalid, disabled };
   struct Outcome {
@@ -98,6 +108,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     User user;
     SecretString token;
     std::vector<RevocationEvent> events;
+    std::optional<AuditEntry> audited;
   };
   const TimePoint now = clock_.now();
   auto outcome = store_.write([&](StoreTx& tx) -> Result<Outcome> {
@@ -169,6 +180,10 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     }
     auto event = revoke_one(tx, s, revoke_reason::kReuse);
     if (!event) return std::move(event).error();
+    auto audited = audit_.record(tx, audit_.entry(audit_event::kRefreshReused, s.user_id.str(), client,
+                                                  "session " + s.id.str() + " revoked"));
+    if (!audited) return std::move(audited).error();
+    out.audited = std::move(*audited);
     out.kind = Kind::reused;
     out.session = std::move(s);
     out.events.push_back(std::move(*event));
@@ -176,24 +191,32 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
   });
   if (!outcome) return std::move(outcome).error();
   applied(outcome->events);
+  if (outcome->audited) audit_.logged(*outcome->audited);
   switch (outcome->kind) {
     case Kind::rotated:
+      metrics::count_refresh("rotated");
+      return respond(outcome->user, outcome->session, std::move(outcome->token));
     case Kind::replayed:
+      metrics::count_refresh("replayed");
       return respond(outcome->user, outcome->session, std::move(outcome->token));
     case Kind::reused:
+      metrics::count_refresh("reused");
       return make_error(errc::refresh_token_reused, "", "refresh: reuse detected, session " + outcome->session.id.str() + " revoked");
     case Kind::disabled:
+      metrics::count_refresh("account_disabled");
       return make_error(errc::account_disabled, "", "refresh: account disabled");
     case Kind::invalid:
       break;
   }
+  metrics::count_refresh("invalid");
   return invalid_refresh(outcome->reason);
 }
 
-Result<void> SessionService::logout_by_refresh_token(std::string_view presented) {
+Result<void> SessionService::logout_by_refresh_token(std::string_view presented, const ClientInfo& client) {
   const auto hash = refresh_token_hash(presented);
   if (!hash) return ok();
   const TimePoint now = clock_.now();
+  std::optional<AuditEntry> audited;
   auto events = store_.write([&](StoreTx& tx) -> Result<std::vector<RevocationEvent>> {
     std::vector<RevocationEvent> events;
     auto current = tx.session_by_token(*hash);
@@ -212,15 +235,21 @@ Result<void> SessionService::logout_by_refresh_token(std::string_view presented)
     auto e = revoke_one(tx, *s, revoke_reason::kLogout);
     if (!e) return std::move(e).error();
     events.push_back(std::move(*e));
+    auto a = audit_.record(tx, audit_.entry(audit_event::kLogout, s->user_id.str(), client, "session " + s->id.str()));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
     return events;
   });
   if (!events) return std::move(events).error();
   applied(*events);
+  if (audited) audit_.logged(*audited);
   return ok();
 }
 
-Result<void> SessionService::end_session(const UserId& user, const SessionId& session, std::string_view reason) {
+Result<void> SessionService::end_session(const UserId& user, const SessionId& session, std::string_view reason,
+                                         const ClientInfo& client) {
   const TimePoint now = clock_.now();
+  std::optional<AuditEntry> audited;
   auto events = store_.write([&](StoreTx& tx) -> Result<std::vector<RevocationEvent>> {
     auto s = tx.session_by_id(session);
     if (!s) return std::move(s).error();
@@ -229,22 +258,41 @@ Result<void> SessionService::end_session(const UserId& user, const SessionId& se
     }
     auto e = revoke_one(tx, **s, reason);
     if (!e) return std::move(e).error();
+    const auto event = reason == revoke_reason::kLogout ? audit_event::kLogout : audit_event::kSessionRevoked;
+    auto a = audit_.record(tx, audit_.entry(event, user.str(), client, "session " + session.str()));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
     return std::vector<RevocationEvent>{std::move(*e)};
   });
   if (!events) return std::move(events).error();
   applied(*events);
+  if (audited) audit_.logged(*audited);
   return ok();
 }
 
-Result<void> SessionService::end_all_sessions(const UserId& user_id, std::string_view reason) {
+Result<void> SessionService::end_all_sessions(const UserId& user_id, std::string_view reason,
+                                              const ClientInfo& client, const Actor* actor) {
+  std::optional<AuditEntry> audited;
   auto events = store_.write([&](StoreTx& tx) -> Result<std::vector<RevocationEvent>> {
     auto user = tx.user_by_id(user_id);
     if (!user) return std::move(user).error();
-    if (!*user) return make_error(errc::invalid_token, "", "user gone");
-    return revoke_everything(tx, **user, reason);
+    if (!*user) {
+      if (actor != nullptr) return make_error(errc::not_found, "There is no such user.");
+      return make_error(errc::invalid_token, "", "user gone");
+    }
+    auto events = revoke_everything(tx, **user, reason);
+    if (!events) return std::move(events).error();
+    auto a = audit_.record(tx, actor == nullptr
+                                   ? audit_.entry(audit_event::kLogoutAll, user_id.str(), client)
+                                   : audit_.entry(audit_event::kSessionsRevoked, user_id.str(), actor->client, "",
+                                                  actor->id));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
+    return events;
   });
   if (!events) return std::move(events).error();
   applied(*events);
+  if (audited) audit_.logged(*audited);
   return ok();
 }
 

@@ -12,6 +12,7 @@
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "domain/access_tokens.hpp"
+#include "domain/audit_log.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -39,8 +40,8 @@ struct SessionView {
 
 class SessionService {
  public:
-  SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const Settings& settings,
-                 const Clock& clock, Random& random);
+  SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
+                 const Settings& settings, const Clock& clock, Random& random);
 
   // Opens a session for `user` inside the caller's transaction; returns it and its first
   // refresh token.
@@ -55,12 +56,15 @@ class SessionService {
 
   // Ends the session a refresh token belongs to. An unknown token is not an error (logout is
   // idempotent and must not reveal which tokens exist).
-  Result<void> logout_by_refresh_token(std::string_view presented);
+  Result<void> logout_by_refresh_token(std::string_view presented, const ClientInfo& client);
   // Ends one session of a user (logout by access token; DELETE /auth/sessions/{id}).
   // errc::not_found when the user has no such active session.
-  Result<void> end_session(const UserId& user, const SessionId& session, std::string_view reason);
-  // Ends every session of the user and stops all their access tokens (logout everywhere).
-  Result<void> end_all_sessions(const UserId& user, std::string_view reason);
+  Result<void> end_session(const UserId& user, const SessionId& session, std::string_view reason,
+                           const ClientInfo& client);
+  // Ends every session of the user and stops all their access tokens (logout everywhere; an
+  // admin's revoke-sessions when `actor` is given).
+  Result<void> end_all_sessions(const UserId& user, std::string_view reason, const ClientInfo& client,
+                                const Actor* actor = nullptr);
 
   // The user's active sessions, newest first; `current` marks the caller's.
   Result<std::vector<SessionView>> list(const UserId& user, const SessionId& current);
@@ -80,6 +84,7 @@ class SessionService {
   Store& store_;
   AccessTokens& tokens_;
   RevocationList& revocations_;
+  const AuditLog& audit_;
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;

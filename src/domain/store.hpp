@@ -13,6 +13,7 @@
 
 #include "core/function_ref.hpp"
 #include "core/result.hpp"
+#include "domain/audit_entry.hpp"
 #include "domain/one_time_token.hpp"
 #include "domain/outbox_mail.hpp"
 #include "domain/revocation_event.hpp"
@@ -125,6 +126,14 @@ class StoreTx {
   virtual Result<std::optional<std::string>> secret(std::string_view name) = 0;
   // Stores a secret unless one of that name exists; false when it did (another instance won).
   virtual Result<bool> insert_secret(std::string_view name, std::string_view value) = 0;
+
+  // The audit log
+  // Appends an entry (assigns its id).
+  virtual Result<std::int64_t> append_audit(const AuditEntry& entry) = 0;
+  // Entries matching the query, newest first, and how many match in all.
+  virtual Result<AuditPage> list_audit(const AuditQuery& query) = 0;
+  // Deletes entries older than `before` (retention); returns how many.
+  virtual Result<std::size_t> purge_audit(TimePoint before) = 0;
 
   // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
   // tokens), one-time tokens expired or used before `before`, mails sent before `before`, and

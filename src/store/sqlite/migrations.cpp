@@ -137,9 +137,30 @@ CREATE TABLE secrets (
 ) STRICT;
 )sql";
 
+// Migration 3: the audit log of security events (GET /admin/audit), kept for
+// TESSERA_AUDIT_RETENTION. No foreign key to users: the record of what happened to an account
+// must outlive the account.
+constexpr const char* kAuditSchema = R"sql(
+CREATE TABLE audit_log (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  event      TEXT NOT NULL,
+  user_id    TEXT NOT NULL DEFAULT '',
+  actor_id   TEXT NOT NULL DEFAULT '',
+  ip         TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '',
+  detail     TEXT NOT NULL DEFAULT ''
+) STRICT;
+-- GET /admin/audit filters by user or event, newest first; retention deletes by time.
+CREATE INDEX audit_by_user ON audit_log (user_id, id);
+CREATE INDEX audit_by_event ON audit_log (event, id);
+CREATE INDEX audit_by_time ON audit_log (at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, sessions, retired tokens, revocation events, signing keys", kInitialSchema},
     Migration{2, "one-time tokens, email outbox, server secrets", kMailSchema},
+    Migration{3, "audit log", kAuditSchema},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/metrics.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
@@ -22,6 +23,16 @@ struct SqliteStore::Attempt {
 };
 
 Result<void> SqliteStore::transact(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
+  auto r = run(kind, body);
+  if (!r && (r.code() == errc::database_unavailable || r.code() == errc::internal_error)) {
+    static auto& errors =
+        metrics::registry().counter("tessera_db_errors_total", "Database operations that failed (not counting business refusals).");
+    errors.inc();
+  }
+  return r;
+}
+
+Result<void> SqliteStore::run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
   auto conn = db_->connection();
   if (!conn) return std::move(conn).error();
   Connection& c = **conn;

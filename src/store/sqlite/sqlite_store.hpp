@@ -28,6 +28,8 @@ class SqliteStore final : public domain::Store {
   std::string_view backend() const override { return "sqlite"; }
 
  private:
+  // transact() without the error metric.
+  Result<void> run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
   struct Attempt;
   Attempt attempt(Connection& c, domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
 

@@ -71,6 +71,11 @@ class SqliteTx final : public domain::StoreTx {
   Result<std::optional<std::string>> secret(std::string_view name) override;
   Result<bool> insert_secret(std::string_view name, std::string_view value) override;
 
+  // The audit log (audit.cpp)
+  Result<std::int64_t> append_audit(const domain::AuditEntry& entry) override;
+  Result<domain::AuditPage> list_audit(const domain::AuditQuery& query) override;
+  Result<std::size_t> purge_audit(TimePoint before) override;
+
   // Housekeeping (purge.cpp)
   Result<std::size_t> purge(TimePoint before, TimePoint now) override;
 

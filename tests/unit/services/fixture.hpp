@@ -12,6 +12,7 @@
 #include "crypto/random_source.hpp"
 #include "domain/access_tokens.hpp"
 #include "domain/account_service.hpp"
+#include "domain/audit_log.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/session_service.hpp"
@@ -34,9 +35,9 @@ struct Services {
     keys = std::make_unique<domain::KeyRing>(domain::KeyRingOptions{}, clock, random);
     if (!keys->load_or_create(*db.store)) throw std::runtime_error("keys");
     tokens = std::make_unique<domain::AccessTokens>(settings, *keys, revocations, clock, random);
-    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, settings, clock, random);
+    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, clock, random);
     hasher = std::make_unique<crypto::PasswordHasher>(argon);
-    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, settings, clock, random);
+    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, clock, random);
   }
   ~Services() {
     accounts.reset();
@@ -72,6 +73,7 @@ struct Services {
   domain::Settings settings;
   store::Opened db;
   domain::RevocationList revocations;
+  domain::AuditLog audit{clock};
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;

@@ -142,10 +142,10 @@ TEST(Sessions, LogoutStopsTheSessionsAccessTokensAtOnce) {
   Services s;
   auto t = s.signup("logout@example.com");
   ASSERT_TRUE(s.tokens->verify(t.access_token));
-  ASSERT_TRUE(s.sessions->logout_by_refresh_token(token_of(t)));
+  ASSERT_TRUE(s.sessions->logout_by_refresh_token(token_of(t), s.client));
   EXPECT_EQ(s.tokens->verify(t.access_token).error().reason, "revoked");
   EXPECT_EQ(s.sessions->refresh(token_of(t), s.client).code(), errc::invalid_refresh_token);
-  EXPECT_TRUE(s.sessions->logout_by_refresh_token(token_of(t)));  // idempotent
+  EXPECT_TRUE(s.sessions->logout_by_refresh_token(token_of(t), s.client));  // idempotent
 }
 
 TEST(Sessions, LogoutEverywhereStopsEverySessionButNotLaterLogins) {
@@ -153,7 +153,7 @@ TEST(Sessions, LogoutEverywhereStopsEverySessionButNotLaterLogins) {
   auto a = s.signup("everywhere@example.com");
   auto b = s.accounts->login("everywhere@example.com", domain::IdentifierField::email, kGoodPassword, s.client);
   ASSERT_TRUE(b);
-  ASSERT_TRUE(s.sessions->end_all_sessions(a.user.id, domain::revoke_reason::kLogoutAll));
+  ASSERT_TRUE(s.sessions->end_all_sessions(a.user.id, domain::revoke_reason::kLogoutAll, s.client));
   EXPECT_FALSE(s.tokens->verify(a.access_token));
   EXPECT_FALSE(s.tokens->verify(b->access_token));
   EXPECT_FALSE(s.sessions->refresh(token_of(*b), s.client));
@@ -173,7 +173,7 @@ TEST(Sessions, ListsActiveSessionsAndMarksTheCurrentOne) {
   int current = 0;
   for (const auto& v : *views) current += v.current ? 1 : 0;
   EXPECT_EQ(current, 1);
-  ASSERT_TRUE(s.sessions->end_session(a.user.id, a.session_id, domain::revoke_reason::kRevokedByUser));
+  ASSERT_TRUE(s.sessions->end_session(a.user.id, a.session_id, domain::revoke_reason::kRevokedByUser, s.client));
   EXPECT_EQ(s.sessions->list(a.user.id, b->session_id)->size(), 1u);
   EXPECT_FALSE(s.tokens->verify(a.access_token));
   EXPECT_TRUE(s.tokens->verify(b->access_token));
@@ -183,7 +183,7 @@ TEST(Sessions, CannotEndSomeoneElsesSession) {
   Services s;
   auto a = s.signup("mine@example.com");
   auto b = s.signup("theirs@example.com");
-  EXPECT_EQ(s.sessions->end_session(a.user.id, b.session_id, "x").code(), errc::not_found);
+  EXPECT_EQ(s.sessions->end_session(a.user.id, b.session_id, "x", s.client).code(), errc::not_found);
   EXPECT_TRUE(s.tokens->verify(b.access_token));
 }
 
