@@ -72,7 +72,7 @@ Response resend_verification(Services& s, Request& req) {
   if (!body) return http::problem(body.error());
   auto email = body->required_string("email");
   if (!email) return http::problem(email.error());
-  if (auto r = s.email->resend_verification(*email); !r) return http::problem(r.error());
+  if (auto r = s.email->resend_verification(*email, client_of(req)); !r) return http::problem(r.error());
   return accepted();
 }
 

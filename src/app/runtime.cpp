@@ -95,6 +95,20 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
                                                      rt->settings, email_settings, std::move(*outbox_key), rt->clock, rt->random);
   rt->accounts->set_email(rt->email.get());
+  domain::RateLimits limits;
+  limits.enabled = config.rate_limits;
+  limits.rules = {config.rate_limit_login_ip,       config.rate_limit_login_account, config.rate_limit_signup_ip,
+                  config.rate_limit_email_recipient, config.rate_limit_email_ip,     config.rate_limit_refresh_session};
+  rt->limiter = std::make_unique<domain::RateLimiter>(limits, rt->clock);
+  domain::SlowdownPolicy slowdown;
+  slowdown.enabled = config.rate_limits;
+  slowdown.free_failures = config.login_slowdown_after;
+  slowdown.max_delay = config.login_slowdown_max;
+  rt->slowdown = std::make_unique<domain::LoginSlowdown>(*rt->db.store, slowdown, rt->clock);
+  rt->accounts->set_abuse_controls(rt->limiter.get(), rt->slowdown.get());
+  rt->sessions->set_limiter(rt->limiter.get());
+  rt->email->set_limiter(rt->limiter.get());
+
   rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      rt->clock, rt->random);
   return rt;

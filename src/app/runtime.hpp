@@ -15,6 +15,8 @@
 #include "domain/audit_log.hpp"
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
+#include "domain/login_slowdown.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
@@ -39,6 +41,8 @@ struct Runtime {
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::EmailService> email;
   std::unique_ptr<domain::AdminService> admin;
+  std::unique_ptr<domain::RateLimiter> limiter;
+  std::unique_ptr<domain::LoginSlowdown> slowdown;
 };
 
 enum class Migrations {

@@ -49,6 +49,11 @@ int serve(const config::Config& config) {
       return 2;
     }
   }
+  auto proxies = http::TrustedProxies::parse(config.trusted_proxies);
+  if (!proxies) {
+    std::cerr << "tessera: " << proxies.error().detail << "\n";
+    return 2;
+  }
   auto templates = mail::Templates::load(config.templates_dir);
   if (!templates) {
     std::cerr << "tessera: TESSERA_TEMPLATES_DIR: " << templates.error().detail << "\n";
@@ -104,6 +109,7 @@ int serve(const config::Config& config) {
   options.read_timeout = config.read_timeout;
   options.idle_timeout = config.idle_timeout;
   options.shutdown_timeout = config.shutdown_timeout;
+  options.trusted_proxies = std::move(*proxies);
   // Gauges read when /metrics is scraped.
   auto& registry = metrics::registry();
   registry.gauge_function("tessera_hash_queue_depth", "Password hashes waiting for a worker.", {},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/rate_rule.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 
@@ -63,6 +64,14 @@ struct Config {
 
   // Accounts and abuse
   bool rate_limits = true;
+  RateRule rate_limit_login_ip{30, seconds(60)};
+  RateRule rate_limit_login_account{10, seconds(60)};
+  RateRule rate_limit_signup_ip{20, seconds(3600)};
+  RateRule rate_limit_email_recipient{5, seconds(3600)};
+  RateRule rate_limit_email_ip{20, seconds(3600)};
+  RateRule rate_limit_refresh_session{60, seconds(60)};
+  int login_slowdown_after = 5;     // failed logins in a row before delays start
+  seconds login_slowdown_max{60};   // the longest delay between two attempts
   bool require_verified = false;
   std::string verify_redirect;
 

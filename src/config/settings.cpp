@@ -159,6 +159,18 @@ Show show_bool(bool Config::*field) {
   return [=](const Config& c) { return std::string(c.*field ? "true" : "false"); };
 }
 
+Apply rate_setting(RateRule Config::*field) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    auto r = parse_rate_rule(v);
+    if (!r) return std::move(r).error();
+    c.*field = *r;
+    return ok();
+  };
+}
+Show show_rate(RateRule Config::*field) {
+  return [=](const Config& c) { return format_rate_rule(c.*field); };
+}
+
 Apply string_setting(std::string Config::*field) {
   return [=](Config& c, std::string_view v) -> Result<void> {
     c.*field = trim(v);
@@ -305,6 +317,22 @@ const std::vector<Setting>& table() {
                      int_setting(&Config::hash_queue, 1, 100000), show_int(&Config::hash_queue)));
     v.push_back(make("rate_limits", "on", "off disables every rate limit (tests, benchmarks)",
                      bool_setting(&Config::rate_limits), show_bool(&Config::rate_limits)));
+    v.push_back(make("rate_limit_login_ip", "30/1m", "login attempts allowed from one client IP",
+                     rate_setting(&Config::rate_limit_login_ip), show_rate(&Config::rate_limit_login_ip)));
+    v.push_back(make("rate_limit_login_account", "10/1m", "login attempts allowed for one account (email or username)",
+                     rate_setting(&Config::rate_limit_login_account), show_rate(&Config::rate_limit_login_account)));
+    v.push_back(make("rate_limit_signup_ip", "20/1h", "sign-ups allowed from one client IP",
+                     rate_setting(&Config::rate_limit_signup_ip), show_rate(&Config::rate_limit_signup_ip)));
+    v.push_back(make("rate_limit_email_recipient", "5/1h", "verification and reset mails to one address",
+                     rate_setting(&Config::rate_limit_email_recipient), show_rate(&Config::rate_limit_email_recipient)));
+    v.push_back(make("rate_limit_email_ip", "20/1h", "mail requests (resend, forgot) from one client IP",
+                     rate_setting(&Config::rate_limit_email_ip), show_rate(&Config::rate_limit_email_ip)));
+    v.push_back(make("rate_limit_refresh_session", "60/1m", "refreshes allowed for one session",
+                     rate_setting(&Config::rate_limit_refresh_session), show_rate(&Config::rate_limit_refresh_session)));
+    v.push_back(make("login_slowdown_after", "5", "failed logins in a row for one account before it is slowed down",
+                     int_setting(&Config::login_slowdown_after, 1, 1000), show_int(&Config::login_slowdown_after)));
+    v.push_back(make("login_slowdown_max", "60s", "the longest wait a slowed-down account imposes between attempts",
+                     duration_setting(&Config::login_slowdown_max, 1s, 1h), show_duration(&Config::login_slowdown_max)));
     v.push_back(make("require_verified", "false", "refuse login to accounts whose email is not verified",
                      bool_setting(&Config::require_verified), show_bool(&Config::require_verified)));
     v.push_back(make("verify_redirect", "(none: a confirmation page)", "where to send the browser after it verifies an email",

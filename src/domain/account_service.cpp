@@ -29,6 +29,9 @@ AccountService::AccountService(Store& store, SessionService& sessions, const cry
 Error AccountService::refused(Error error, std::string_view user_id, std::string_view identifier,
                               const ClientInfo& client) {
   metrics::count_login(to_string(error.code));
+  // A rate-limited attempt is counted, not written down: under a flood, writing each one would
+  // make the flood cost a database write per request.
+  if (error.code == errc::rate_limited) return error;
   std::string detail = error.reason.empty() ? std::string(to_string(error.code)) : error.reason;
   if (user_id.empty()) detail += " (" + std::string(identifier.substr(0, 254)) + ")";
   audit_.record_alone(store_, audit_.entry(audit_event::kLoginFailed, user_id, client, std::move(detail)));
@@ -36,6 +39,9 @@ Error AccountService::refused(Error error, std::string_view user_id, std::string
 }
 
 Result<SignupOutcome> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
+  if (limiter_ != nullptr) {
+    if (auto r = limiter_->take(Limit::signup_ip, client.ip); !r) return std::move(r).error();
+  }
   if (input.email.empty() && input.username.empty()) {
     return make_error(errc::invalid_request, "email: an email or a username is required");
   }
@@ -114,20 +120,19 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
   return outcome;
 }
 
-Result<std::optional<User>> AccountService::find_for_login(std::string_view identifier, IdentifierField field) {
+std::optional<AccountService::LoginKey> AccountService::login_key(std::string_view identifier,
+                                                                 IdentifierField field) {
   bool as_email = field == IdentifierField::email;
   if (field == IdentifierField::any) as_email = classify_identifier(identifier) == IdentifierKind::email;
-  std::string key;
-  if (as_email) {
-    auto e = normalize_email(identifier);
-    if (!e) return std::optional<User>{};  // cannot name an account: same answer as unknown
-    key = std::move(*e);
-  } else {
-    auto u = normalize_username(identifier);
-    if (!u) return std::optional<User>{};
-    key = std::move(*u);
-  }
-  return store_.read([&](StoreTx& tx) { return as_email ? tx.user_by_email(key) : tx.user_by_username(key); });
+  auto normalized = as_email ? normalize_email(identifier) : normalize_username(identifier);
+  if (!normalized) return std::nullopt;
+  return LoginKey{as_email, std::move(*normalized)};
+}
+
+Result<std::optional<User>> AccountService::find_for_login(const LoginKey& key) {
+  return store_.read([&](StoreTx& tx) {
+    return key.email ? tx.user_by_email(key.normalized) : tx.user_by_username(key.normalized);
+  });
 }
 
 Result<bool> AccountService::password_matches(std::string_view raw, const SecretString& normalized,
@@ -149,17 +154,42 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   auto normalized = normalize_password(password);
   if (!normalized) return std::move(normalized).error();
 
-  auto found = find_for_login(identifier, field);
-  if (!found) return std::move(found).error();
-  if (!*found) {
+  // Limits come before any hashing, so a flood costs us almost nothing. The slow-down is keyed
+  // by the identifier as typed, known or not, so a 429 tells nothing about which accounts exist.
+  const auto key = login_key(identifier, field);
+  const std::string throttle_key = LoginSlowdown::key_for(key ? key->normalized : std::string(identifier));
+  if (limiter_ != nullptr) {
+    if (auto r = limiter_->take(Limit::login_ip, client.ip); !r) return refused(std::move(r).error(), "", identifier, client);
+    if (auto r = limiter_->take(Limit::login_account, key ? key->normalized : identifier); !r) {
+      return refused(std::move(r).error(), "", identifier, client);
+    }
+  }
+  if (slowdown_ != nullptr) {
+    if (auto r = slowdown_->check(throttle_key); !r) {
+      if (r.code() != errc::rate_limited) return std::move(r).error();
+      return refused(std::move(r).error(), "", identifier, client);
+    }
+  }
+  const auto failed = [&](Error e, std::string_view user_id) {
+    if (slowdown_ != nullptr) slowdown_->failed(throttle_key);
+    return refused(std::move(e), user_id, identifier, client);
+  };
+
+  std::optional<User> found;
+  if (key) {
+    auto f = find_for_login(*key);
+    if (!f) return std::move(f).error();
+    found = std::move(*f);
+  }
+  if (!found) {
     // The same Argon2id work as for a real account, so timing does not tell them apart.
     (void)hasher_.verify(normalized->reveal(), hasher_.dummy_hash());
-    return refused(bad_credentials("unknown account"), "", identifier, client);
+    return failed(bad_credentials("unknown account"), "");
   }
-  User user = std::move(**found);
+  User user = std::move(*found);
   auto matches = password_matches(password, *normalized, user.password_hash);
   if (!matches) return std::move(matches).error();
-  if (!*matches) return refused(bad_credentials("wrong password"), user.id.str(), identifier, client);
+  if (!*matches) return failed(bad_credentials("wrong password"), user.id.str());
   // Only now, with the right password, may the answer reveal the account's state.
   if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
   if (settings_.require_verified && !user.email_verified) {
@@ -186,6 +216,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
       user.password_hash = rehashed;
       user.updated_at = now;
       if (auto r = tx.update_user(user); !r) return std::move(r).error();
+    }
+    if (slowdown_ != nullptr) {
+      if (auto r = slowdown_->succeeded(tx, throttle_key); !r) return std::move(r).error();
     }
     auto opened = sessions_.open(tx, user, client);
     if (!opened) return std::move(opened).error();

@@ -11,6 +11,8 @@
 #include "core/result.hpp"
 #include "crypto/password_hasher.hpp"
 #include "domain/email_service.hpp"
+#include "domain/login_slowdown.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/principal.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
@@ -47,6 +49,12 @@ class AccountService {
   // With email flows, sign-up queues a verification mail and a password change kills
   // outstanding reset tokens. Without (unit tests), neither happens.
   void set_email(EmailService* email) { email_ = email; }
+  // Rate limits (per IP and account) and the per-account slow-down; without them (unit tests)
+  // nothing is limited.
+  void set_abuse_controls(RateLimiter* limiter, LoginSlowdown* slowdown) {
+    limiter_ = limiter;
+    slowdown_ = slowdown;
+  }
 
   // Creates the account and, unless verification is required first, its first session:
   // invalid_request, weak_password, account_exists.
@@ -66,9 +74,15 @@ class AccountService {
                                         std::string_view next, const ClientInfo& client);
 
  private:
-  // Finds the account for a login identifier; nullopt when there is none (or the identifier
-  // cannot name one).
-  Result<std::optional<User>> find_for_login(std::string_view identifier, IdentifierField field);
+  // A login identifier in its comparison form, and whether it is an email; nullopt when it
+  // cannot name any account.
+  struct LoginKey {
+    bool email = false;
+    std::string normalized;
+  };
+  static std::optional<LoginKey> login_key(std::string_view identifier, IdentifierField field);
+  // Finds the account for a login key.
+  Result<std::optional<User>> find_for_login(const LoginKey& key);
   // Records a refused login in the audit log (its own transaction) and passes the error on.
   Error refused(Error error, std::string_view user_id, std::string_view identifier, const ClientInfo& client);
   // Verifies a presented password against the stored hash.
@@ -82,6 +96,8 @@ class AccountService {
   const Clock& clock_;
   Random& random_;
   EmailService* email_ = nullptr;
+  RateLimiter* limiter_ = nullptr;
+  LoginSlowdown* slowdown_ = nullptr;
 };
 
 }  // namespace tessera::domain

@@ -70,9 +70,16 @@ Result<SecretString> EmailService::open_payload(std::string_view sealed) const {
   return SecretString(std::move(*token));
 }
 
-Result<void> EmailService::resend_verification(std::string_view raw_email) {
+Result<void> EmailService::limit_mail_request(std::string_view normalized_email, const ClientInfo& client) {
+  if (limiter_ == nullptr) return ok();
+  if (auto r = limiter_->take(Limit::email_ip, client.ip); !r) return r;
+  return limiter_->take(Limit::email_recipient, normalized_email);
+}
+
+Result<void> EmailService::resend_verification(std::string_view raw_email, const ClientInfo& client) {
   auto email = normalize_email(raw_email);
   if (!email) return std::move(email).error();
+  if (auto r = limit_mail_request(*email, client); !r) return r;
   const TimePoint now = clock_.now();
   auto queued = store_.write([&](StoreTx& tx) -> Result<bool> {
     auto user = tx.user_by_email(*email);
@@ -144,6 +151,7 @@ Result<User> EmailService::verify_email(std::string_view presented, const Client
 Result<void> EmailService::request_password_reset(std::string_view raw_email, const ClientInfo& client) {
   auto email = normalize_email(raw_email);
   if (!email) return std::move(email).error();
+  if (auto r = limit_mail_request(*email, client); !r) return r;
   const TimePoint now = clock_.now();
   std::optional<AuditEntry> audited;
   auto queued = store_.write([&](StoreTx& tx) -> Result<bool> {

@@ -14,6 +14,7 @@
 #include "core/secret.hpp"
 #include "crypto/password_hasher.hpp"
 #include "domain/audit_log.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -43,6 +44,9 @@ class EmailService {
                Random& random);
 
   void set_notifier(MailNotifier* notifier) { notifier_ = notifier; }
+  // Rate limits mail requests per client IP and per recipient (429 for any address, so they
+  // reveal nothing); without it (unit tests) only the resend interval applies.
+  void set_limiter(RateLimiter* limiter) { limiter_ = limiter; }
 
   // Inside the caller's transaction (sign-up): a verification token for the user's email and
   // the mail that carries it. Call mail_committed() after the transaction commits.
@@ -51,7 +55,7 @@ class EmailService {
 
   // POST /auth/verify-email/resend: a fresh verification mail when the address belongs to an
   // unverified account and none was sent in the resend interval. Never tells which.
-  Result<void> resend_verification(std::string_view email);
+  Result<void> resend_verification(std::string_view email, const ClientInfo& client);
 
   // GET /auth/verify-email: whether the link is usable, without using it (mail scanners follow
   // links; only the POST of the confirm button may consume the token).
@@ -87,6 +91,10 @@ class EmailService {
   const Clock& clock_;
   Random& random_;
   MailNotifier* notifier_ = nullptr;
+  RateLimiter* limiter_ = nullptr;
+
+  // The per-IP and per-recipient limits of a mail request.
+  Result<void> limit_mail_request(std::string_view normalized_email, const ClientInfo& client);
 };
 
 }  // namespace tessera::domain

@@ -100,7 +100,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     return invalid_refresh("malformed");
   }
 
-  enum class Kind { rotated, replayed, reused, invalid, disabled };
+  enum class Kind { rotated, replayed, reused, invalid, disabled, limited };
   struct Outcome {
     Kind kind = Kind::invalid;
     std::string reason;
@@ -133,6 +133,13 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
       if ((*user)->disabled) {
         out.kind = Kind::disabled;
         return out;
+      }
+      if (limiter_ != nullptr) {
+        if (auto r = limiter_->take(Limit::refresh_session, s.id.str()); !r) {
+          out.kind = Kind::limited;
+          out.reason = std::to_string(r.error().retry_after_s);
+          return out;  // nothing rotated: the presented token stays the current one
+        }
       }
       SecretString next = new_refresh_token(random_);
       if (auto r = tx.retire_token(s.token_hash, s.id, s.generation, now); !r) return std::move(r).error();
@@ -205,6 +212,12 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     case Kind::disabled:
       metrics::count_refresh("account_disabled");
       return make_error(errc::account_disabled, "", "refresh: account disabled");
+    case Kind::limited: {
+      metrics::count_refresh("rate_limited");
+      auto e = make_error(errc::rate_limited, "Too many refreshes. Try again later.", "rate limit refresh_session");
+      e.retry_after_s = std::stoi(outcome->reason);
+      return e;
+    }
     case Kind::invalid:
       break;
   }

@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "domain/access_tokens.hpp"
 #include "domain/audit_log.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -42,6 +43,9 @@ class SessionService {
  public:
   SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
                  const Settings& settings, const Clock& clock, Random& random);
+
+  // Rate limits refreshes per session; without it (unit tests) nothing is limited.
+  void set_limiter(RateLimiter* limiter) { limiter_ = limiter; }
 
   // Opens a session for `user` inside the caller's transaction; returns it and its first
   // refresh token.
@@ -88,6 +92,7 @@ class SessionService {
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;
+  RateLimiter* limiter_ = nullptr;
 };
 
 }  // namespace tessera::domain

@@ -14,6 +14,7 @@
 #include "core/function_ref.hpp"
 #include "core/result.hpp"
 #include "domain/audit_entry.hpp"
+#include "domain/login_throttle.hpp"
 #include "domain/one_time_token.hpp"
 #include "domain/outbox_mail.hpp"
 #include "domain/revocation_event.hpp"
@@ -135,9 +136,18 @@ class StoreTx {
   // Deletes entries older than `before` (retention); returns how many.
   virtual Result<std::size_t> purge_audit(TimePoint before) = 0;
 
+  // Login slow-down state
+  // The throttle for a key, if any; locked until the transaction ends (PostgreSQL).
+  virtual Result<std::optional<LoginThrottle>> login_throttle(std::string_view key) = 0;
+  // Inserts or replaces the throttle for its key.
+  virtual Result<void> put_login_throttle(const LoginThrottle& throttle) = 0;
+  // Forgets the throttle for a key (a successful login); no error when there is none.
+  virtual Result<void> clear_login_throttle(std::string_view key) = 0;
+
   // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
-  // tokens), one-time tokens expired or used before `before`, mails sent before `before`, and
-  // revocation events that expired before `now`. Returns the rows deleted (retired tokens, which
+  // tokens), one-time tokens expired or used before `before`, mails sent before `before`, login
+  // throttles whose last failure was before `before`, and revocation events that expired before
+  // `now`. Returns the rows deleted (retired tokens, which
   // go by cascade, are not counted).
   virtual Result<std::size_t> purge(TimePoint before, TimePoint now) = 0;
 };

@@ -327,7 +327,9 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     req.headers.reserve(16);
     for (const auto& field : message) req.headers.push_back(Header{field.name_string(), field.value()});
     req.body = std::move(message.body());
-    req.client_ip = peer_ip;
+    req.client_ip = options.trusted_proxies.empty()
+                        ? peer_ip
+                        : options.trusted_proxies.client_address(peer_ip, req.header("x-forwarded-for"));
     req.request_id = request_id;
 
     Response response = co_await dispatcher.dispatch(req);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "http/client_address.hpp"
 #include "http/dispatcher.hpp"
 
 namespace tessera::http {
@@ -24,6 +25,7 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};     // between requests on a keep-alive connection
   std::chrono::seconds shutdown_timeout{10};  // for in-flight requests when draining
   bool handle_signals = true;                 // SIGTERM/SIGINT start the drain
+  TrustedProxies trusted_proxies;             // whose X-Forwarded-For names the client
 };
 
 // Sees every finished request (metrics).

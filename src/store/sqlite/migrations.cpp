@@ -157,10 +157,23 @@ CREATE INDEX audit_by_event ON audit_log (event, id);
 CREATE INDEX audit_by_time ON audit_log (at);
 )sql";
 
+// Migration 4: the login slow-down state per identifier (hashed), shared by every instance.
+constexpr const char* kThrottleSchema = R"sql(
+CREATE TABLE login_throttle (
+  key             BLOB PRIMARY KEY NOT NULL,  -- SHA-256 of the normalised identifier
+  failures        INTEGER NOT NULL CHECK (failures >= 0),
+  last_failure_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+-- purge: forget runs that ended long ago.
+CREATE INDEX login_throttle_by_time ON login_throttle (last_failure_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, sessions, retired tokens, revocation events, signing keys", kInitialSchema},
     Migration{2, "one-time tokens, email outbox, server secrets", kMailSchema},
     Migration{3, "audit log", kAuditSchema},
+    Migration{4, "login slow-down", kThrottleSchema},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

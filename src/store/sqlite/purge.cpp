@@ -1,5 +1,5 @@
 // Housekeeping: drops sessions nobody can use any more, one-time tokens nobody can use any more,
-// mails delivered long enough ago, and revocation events that can no longer stop any token.
+// mails delivered long enough ago, login slow-downs long over, and revocation events that can no longer stop any token.
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
@@ -28,6 +28,7 @@ Result<std::size_t> SqliteTx::purge(TimePoint before, TimePoint now) {
   if (auto r = run("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?1", before); !r) {
     return std::move(r).error();
   }
+  if (auto r = run("DELETE FROM login_throttle WHERE last_failure_at < ?1", before); !r) return std::move(r).error();
   if (auto r = run("DELETE FROM revocation_events WHERE expires_at < ?1", now); !r) return std::move(r).error();
   return static_cast<std::size_t>(deleted);
 }

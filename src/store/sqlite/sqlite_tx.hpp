@@ -76,6 +76,11 @@ class SqliteTx final : public domain::StoreTx {
   Result<domain::AuditPage> list_audit(const domain::AuditQuery& query) override;
   Result<std::size_t> purge_audit(TimePoint before) override;
 
+  // Login slow-down (login_throttle.cpp)
+  Result<std::optional<domain::LoginThrottle>> login_throttle(std::string_view key) override;
+  Result<void> put_login_throttle(const domain::LoginThrottle& throttle) override;
+  Result<void> clear_login_throttle(std::string_view key) override;
+
   // Housekeeping (purge.cpp)
   Result<std::size_t> purge(TimePoint before, TimePoint now) override;
 

@@ -67,7 +67,7 @@ struct EmailServices : Services {
 
   // The email flows as the handlers call them.
   Result<domain::User> verify(std::string_view token) { return email->verify_email(token, client); }
-  Result<void> resend(std::string_view address) { return email->resend_verification(address); }
+  Result<void> resend(std::string_view address) { return email->resend_verification(address, client); }
   Result<void> forgot(std::string_view address) { return email->request_password_reset(address, client); }
   Result<void> reset(std::string_view token, std::string_view new_password) {
     return email->reset_password(token, new_password, client);
