@@ -72,9 +72,11 @@ void register_outbox(CLI::App& app, Context& ctx) {
   retry->fallthrough();
   static std::int64_t id = 0;
   static bool all_dead = false;
+  static bool retry_json = false;
   auto* id_opt = retry->add_option("ID", id, "The mail's id (see `tessera outbox list`)");
   auto* dead_opt = retry->add_flag("--dead", all_dead, "Every dead mail");
   id_opt->excludes(dead_opt);
+  retry->add_flag("--json", retry_json, "Print the result as JSON");
   retry->callback([&ctx, id_opt, dead_opt] {
     ctx.action = [&ctx, id_opt, dead_opt]() -> int {
       if (id_opt->count() == 0 && dead_opt->count() == 0) {
@@ -86,9 +88,21 @@ void register_outbox(CLI::App& app, Context& ctx) {
       std::optional<std::int64_t> which;
       if (!all_dead) which = id;
       auto n = rt->store->write([&](domain::StoreTx& tx) { return tx.retry_mail(which, rt->clock.now()); });
-      if (!n) return report(n.error());
-      std::cout << (all_dead ? "queued " + std::to_string(*n) + " dead mail(s) again\n"
-                             : "mail " + std::to_string(id) + " queued again\n");
+      if (!n) {
+        // A mail that was delivered already, or is being sent now, is a refusal (exit 1), not
+        // bad usage: the command was well formed.
+        if (n.code() == errc::invalid_request) {
+          std::cerr << "tessera: " << n.error().detail << "\n";
+          return kExitRefused;
+        }
+        return report(n.error());
+      }
+      if (retry_json) {
+        std::cout << boost::json::serialize(boost::json::object{{"queued", *n}}) << "\n";
+      } else {
+        std::cout << (all_dead ? "queued " + std::to_string(*n) + " dead mail(s) again\n"
+                               : "mail " + std::to_string(id) + " queued again\n");
+      }
       return kExitOk;
     };
   });

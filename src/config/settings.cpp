@@ -408,9 +408,10 @@ const std::vector<Setting>& table() {
   return t;
 }
 
+// A value as an error message may show it: secrets hidden, URL passwords masked, long ones cut.
 std::string quoted(std::string_view v, bool secret) {
   if (secret) return "(hidden)";
-  return "\"" + std::string(v.substr(0, 200)) + "\"";
+  return "\"" + mask_url_password(std::string(v.substr(0, 200))) + "\"";
 }
 
 // Flattens a TOML value to the text form the environment would give.

@@ -190,17 +190,24 @@ void init() {
 }
 
 Result<void> check_smtp_options(const SmtpOptions& options) {
-  if (auto url = check_smtp_url(options.url); !url) return url;
-  if (auto from = address_of(options.from); !from) return std::move(from).error();
+  // Each message names its setting: it is the one line start-up prints (SPEC §1).
+  const auto naming = [](std::string_view setting, Error e) {
+    e.detail = std::string(setting) + ": " + e.detail;
+    return e;
+  };
+  if (auto url = check_smtp_url(options.url); !url) return naming("TESSERA_SMTP_URL", std::move(url).error());
+  if (auto from = address_of(options.from); !from) return naming("TESSERA_SMTP_FROM", std::move(from).error());
   if (!options.ca_file.empty()) {
     std::FILE* f = std::fopen(options.ca_file.c_str(), "rb");
     if (f == nullptr) {
-      return make_error(errc::invalid_request,
-                        "cannot read " + options.ca_file + ": " + std::string(std::strerror(errno)));
+      return make_error(errc::invalid_request, "TESSERA_SMTP_CA_FILE: cannot read " + options.ca_file + ": " +
+                                                   std::string(std::strerror(errno)));
     }
     std::fclose(f);
   }
-  if (options.timeout.count() < 1) return make_error(errc::invalid_request, "the SMTP timeout must be at least 1s");
+  if (options.timeout.count() < 1) {
+    return make_error(errc::invalid_request, "TESSERA_SMTP_TIMEOUT: the SMTP timeout must be at least 1s");
+  }
   return ok();
 }
 

@@ -159,6 +159,18 @@ TEST(Config, MasksAPasswordThatContainsAnAtSign) {
   EXPECT_NE(text.find("@smtp.gmail.com:587"), std::string::npos);
 }
 
+TEST(Config, NeverEchoesAUrlPasswordInAnError) {
+  Sources s;
+  s.env = {{"TESSERA_SMTP_URL", "http://user:s3cret@host:587"}};
+  auto c = load_config(s);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().detail.find("s3cret"), std::string::npos) << c.error().detail;
+  s.env = {{"TESSERA_DATABASE", "mysql://user:s3cret@host/db"}};
+  c = load_config(s);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().detail.find("s3cret"), std::string::npos) << c.error().detail;
+}
+
 TEST(Config, EverySettingHasAnEnvironmentNameAndAFlag) {
   for (const auto& s : settings()) {
     EXPECT_EQ(s.env.rfind("TESSERA_", 0), 0u) << s.name;

@@ -113,6 +113,26 @@ TEST(SmtpOptions, ChecksTheFromHeaderAndTheCaFile) {
   EXPECT_NE(r.error().detail.find("/nonexistent/ca.pem"), std::string::npos);
 }
 
+TEST(SmtpOptions, EachErrorNamesItsSettingForTheStartUpLine) {
+  const SmtpOptions good{"smtp://u:p@127.0.0.1:2525", "Tessera <no-reply@example.com>", "", std::chrono::seconds(5)};
+  const auto detail_of = [](const SmtpOptions& o) {
+    auto r = check_smtp_options(o);
+    return r ? std::string("(accepted)") : r.error().detail;
+  };
+  SmtpOptions o = good;
+  o.url = "smtp://host:notaport";
+  EXPECT_EQ(detail_of(o).rfind("TESSERA_SMTP_URL: ", 0), 0u) << detail_of(o);
+  o = good;
+  o.from = "not an address";
+  EXPECT_EQ(detail_of(o).rfind("TESSERA_SMTP_FROM: ", 0), 0u) << detail_of(o);
+  o = good;
+  o.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(detail_of(o).rfind("TESSERA_SMTP_CA_FILE: ", 0), 0u) << detail_of(o);
+  o = good;
+  o.timeout = std::chrono::seconds(0);
+  EXPECT_EQ(detail_of(o).rfind("TESSERA_SMTP_TIMEOUT: ", 0), 0u) << detail_of(o);
+}
+
 TEST(SmtpSender, RefusesToBeBuiltFromBadOptions) {
   SeededRandom random;
   EXPECT_THROW(SmtpSender(SmtpOptions{"http://x", "a@b", "", std::chrono::seconds(5)}, random),
