@@ -93,7 +93,10 @@ void OutboxWorker::attempt(const domain::OutboxMail& mail) {
     return;
   }
   const std::string error = !sent.error().reason.empty() ? sent.error().reason : sent.error().detail;
-  const bool dead = mail.attempts >= options_.max_attempts || !message;
+  // Dead now: the last attempt; a mail that cannot be rendered; or a permanent refusal (a 5xx
+  // such as "550 no such user": sending it again would only be refused again).
+  const bool permanent = !sent && sent.error().code == errc::invalid_request;
+  const bool dead = mail.attempts >= options_.max_attempts || !message || permanent;
   const std::optional<TimePoint> next = dead ? std::nullopt : std::optional<TimePoint>(now + backoff(mail.attempts));
   auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mail_failed(mail.id, owner_, error, next); });
   if (!marked) log::error("outbox_mark_failed").num("id", mail.id).str("reason", marked.error().reason);

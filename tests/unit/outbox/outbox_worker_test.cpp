@@ -58,6 +58,12 @@ class ScriptedSender final : public mail::Sender {
     std::lock_guard lock(mutex_);
     for (int i = 0; i < n; ++i) script_.push_back(make_error(errc::internal_error, {}, reason));
   }
+  // The next send is refused for good (a 5xx, e.g. "550 no such user"): SmtpSender reports that
+  // as invalid_request.
+  void refuse_next(const std::string& reason) {
+    std::lock_guard lock(mutex_);
+    script_.push_back(make_error(errc::invalid_request, {}, reason));
+  }
   void fail_next_with(std::vector<std::string> reasons) {
     std::lock_guard lock(mutex_);
     for (auto& r : reasons) script_.push_back(make_error(errc::internal_error, {}, std::move(r)));
@@ -304,6 +310,19 @@ TEST(OutboxWorker, AMailWhosePayloadDoesNotOpenIsDeadAtOnceAndNothingIsSent) {
   EXPECT_EQ(row.state, MailState::dead);
   EXPECT_FALSE(row.last_error.empty());
   EXPECT_EQ(s.sender.tries_to("garbled@example.com"), 1u) << "only the good mail went to the sender";
+}
+
+TEST(OutboxWorker, APermanentRefusalIsDeadAtOnceInsteadOfRetriedForHours) {
+  Outbox s;
+  auto t = s.signup("refused@example.com");
+  s.sender.refuse_next("smtp: recipient refused (550 5.1.1 no such user)");
+  auto w = s.worker();
+  EXPECT_EQ(tried(w->run_once()), 1);
+  const auto mails = s.db.store->read([&](domain::StoreTx& tx) { return tx.list_mail(std::nullopt, 10); });
+  ASSERT_TRUE(mails);
+  ASSERT_EQ(mails->size(), 1u);
+  EXPECT_EQ(mails->front().state, MailState::dead);
+  EXPECT_NE(mails->front().last_error.find("550"), std::string::npos);
 }
 
 // ---- leases: crashes and several senders ----
