@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libcrypt-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-  libzxcvbn-dev libutf8proc-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libzxcvbn-dev libutf8proc-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PACKAGES=(

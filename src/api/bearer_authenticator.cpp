@@ -28,7 +28,7 @@ bool looks_like_compact_jws(std::string_view s) {
   return dots == 2 && segment > 0;
 }
 
-Result<domain::Principal> BearerAuthenticator::authenticate(const http::Request& request) const {
+Result<std::shared_ptr<const domain::Principal>> BearerAuthenticator::authenticate(const http::Request& request) const {
   const std::size_t n = request.header_count("authorization");
   if (n == 0) return make_error(errc::missing_token);
   if (n > 1) return refused("two Authorization headers");

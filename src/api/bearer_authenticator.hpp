@@ -10,7 +10,7 @@ namespace tessera::api {
 class BearerAuthenticator final : public http::Authenticator {
  public:
   explicit BearerAuthenticator(const domain::AccessTokens& tokens) : tokens_(tokens) {}
-  Result<domain::Principal> authenticate(const http::Request& request) const override;
+  Result<std::shared_ptr<const domain::Principal>> authenticate(const http::Request& request) const override;
 
  private:
   const domain::AccessTokens& tokens_;

@@ -1,15 +1,16 @@
 #include "core/log.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <charconv>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
-#include <memory>
 #include <mutex>
+#include <thread>
 
 #include "core/json.hpp"
 
@@ -17,38 +18,139 @@ namespace tessera::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::info)};
-std::mutex g_mutex;                      // guards g_logger changes
-std::shared_ptr<spdlog::logger> g_logger;  // null until start(): lines go straight to stderr
 
-// Bound on queued lines; past it, writers wait (no line is dropped silently).
-constexpr std::size_t kQueueLines = 16384;
+// How long lines may wait in the buffer, and how large it may grow before the writer is woken
+// early. Past kMaxBufferBytes (stderr blocked for a long time) lines are dropped and counted,
+// so a stuck terminal can never grow memory without bound.
+constexpr auto kFlushInterval = std::chrono::milliseconds(50);
+constexpr std::size_t kWakeBytes = 256 * 1024;
+constexpr std::size_t kMaxBufferBytes = 8 * 1024 * 1024;
 
+void write_all(std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to log to; nothing better to do
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+class Writer {
+ public:
+  void start() {
+    std::lock_guard lock(mutex_);
+    if (running_) return;
+    running_ = true;
+    stopping_ = false;
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!running_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    std::lock_guard lock(mutex_);
+    running_ = false;
+  }
+
+  void emit(std::string_view line) {
+    std::unique_lock lock(mutex_);
+    if (!running_) {
+      std::string out(line);
+      out.push_back('\n');
+      write_all(out);
+      return;
+    }
+    if (pending_.size() + line.size() + 1 > kMaxBufferBytes) {
+      ++dropped_;
+      return;
+    }
+    pending_.append(line);
+    pending_.push_back('\n');
+    if (pending_.size() >= kWakeBytes) {
+      lock.unlock();
+      cv_.notify_one();
+    }
+  }
+
+  void flush() {
+    std::string out;
+    {
+      std::lock_guard lock(mutex_);
+      out.swap(pending_);
+    }
+    std::lock_guard write_lock(write_mutex_);
+    write_all(out);
+  }
+
+ private:
+  void loop() {
+    std::string out;
+    for (;;) {
+      std::size_t dropped = 0;
+      bool done = false;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, kFlushInterval, [this] { return stopping_ || pending_.size() >= kWakeBytes; });
+        out.swap(pending_);
+        dropped = dropped_;
+        dropped_ = 0;
+        done = stopping_;
+      }
+      {
+        std::lock_guard write_lock(write_mutex_);
+        write_all(out);
+        if (dropped > 0) {
+          write_all("{\"level\":\"warn\",\"msg\":\"log_lines_dropped\",\"lines\":" + std::to_string(dropped) + "}\n");
+        }
+      }
+      out.clear();
+      if (out.capacity() > kWakeBytes * 4) out.shrink_to_fit();  // after a burst, give memory back
+      if (done) return;
+    }
+  }
+
+  std::mutex mutex_;
+  std::mutex write_mutex_;  // keeps flush() and the thread's writes in order
+  std::condition_variable cv_;
+  std::string pending_;
+  std::size_t dropped_ = 0;
+  bool running_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+Writer& writer() {
+  static Writer w;
+  return w;
+}
+
+// "2026-11-23T10:00:00.123Z"; the part up to the seconds is formatted once a second per thread.
 void append_timestamp(std::string& out) {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                              static_cast<int>(ms % 1000));
-  out.append(buf, static_cast<std::size_t>(n));
-}
-
-void emit(std::string_view line) {
-  std::shared_ptr<spdlog::logger> logger;
-  {
-    std::lock_guard lock(g_mutex);
-    logger = g_logger;
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[24];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
   }
-  if (logger) {
-    logger->info("{}", line);
-  } else {
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
+  out.append(cached);
+  const int milli = static_cast<int>(ms % 1000);
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + milli / 100));
+  out.push_back(static_cast<char>('0' + milli / 10 % 10));
+  out.push_back(static_cast<char>('0' + milli % 10));
+  out.push_back('Z');
 }
 
 }  // namespace
@@ -75,28 +177,12 @@ std::string_view to_string(Level level) {
 
 void start(Level level) {
   set_level(level);
-  std::lock_guard lock(g_mutex);
-  if (g_logger) return;
-  spdlog::init_thread_pool(kQueueLines, 1);
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto logger = std::make_shared<spdlog::async_logger>("tessera", sink, spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::block);
-  logger->set_pattern("%v");
-  logger->set_level(spdlog::level::trace);
-  logger->flush_on(spdlog::level::trace);
-  g_logger = std::move(logger);
+  writer().start();
 }
 
-void stop() {
-  std::shared_ptr<spdlog::logger> logger;
-  {
-    std::lock_guard lock(g_mutex);
-    logger = std::move(g_logger);
-    g_logger.reset();
-  }
-  if (logger) logger->flush();
-  spdlog::shutdown();
-}
+void stop() { writer().stop(); }
+
+void flush() { writer().flush(); }
 
 void set_level(Level level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
 
@@ -104,7 +190,7 @@ bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed) && level != Level::off;
 }
 
-Line::Line(Level level, std::string_view event) : level_(level), on_(enabled(level)) {
+Line::Line(Level level, std::string_view event) : on_(enabled(level)) {
   if (!on_) return;
   buf_.reserve(256);
   buf_ += "{\"ts\":\"";
@@ -118,7 +204,7 @@ Line::Line(Level level, std::string_view event) : level_(level), on_(enabled(lev
 Line::~Line() {
   if (!on_) return;
   buf_.push_back('}');
-  emit(buf_);
+  writer().emit(buf_);
 }
 
 Line& Line::str(std::string_view key, std::string_view value) {
@@ -135,7 +221,9 @@ Line& Line::num(std::string_view key, std::int64_t value) {
   buf_.push_back(',');
   json::append_quoted(buf_, key);
   buf_.push_back(':');
-  buf_ += std::to_string(value);
+  char tmp[24];
+  const auto r = std::to_chars(tmp, tmp + sizeof tmp, value);
+  buf_.append(tmp, r.ptr);
   return *this;
 }
 

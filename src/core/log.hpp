@@ -1,7 +1,9 @@
 #pragma once
-// Logs are one JSON object per line on stderr (SPEC §1), written by a background thread so a
-// request never waits on the terminal. Build a line with the fluent Line; it is written when
-// it goes out of scope, and costs nothing when its level is off.
+// Logs are one JSON object per line on stderr (SPEC §1). Lines are appended to a buffer that a
+// background thread writes out in batches (every 50 ms, or at once when it grows large), so a
+// request never waits on the terminal, and a busy server makes a few write(2) calls a second
+// instead of one per request plus a thread wake-up. Build a line with the fluent Line; it is
+// queued when it goes out of scope, and costs nothing when its level is off.
 //
 //   log::info("request").str("method", "GET").num("status", 200);
 #include <cstdint>
@@ -22,6 +24,8 @@ std::string_view to_string(Level level);
 void start(Level level);
 // Writes out everything queued and stops the background writer.
 void stop();
+// Writes out everything queued now (before a crash-prone step, or in tests).
+void flush();
 void set_level(Level level);
 bool enabled(Level level);
 
@@ -38,7 +42,6 @@ class Line {
   Line& flag(std::string_view key, bool value);
 
  private:
-  Level level_;
   bool on_;
   std::string buf_;
 };

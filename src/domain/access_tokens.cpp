@@ -102,13 +102,13 @@ Result<Principal> AccessTokens::verify_uncached(std::string_view token) const {
   return principal_from(verified->claims);
 }
 
-Result<Principal> AccessTokens::verify(std::string_view token) const {
+Result<std::shared_ptr<const Principal>> AccessTokens::verify(std::string_view token) const {
   auto r = check(token);
   if (!r) metrics::count_token_rejected(r.error().reason);
   return r;
 }
 
-Result<Principal> AccessTokens::check(std::string_view token) const {
+Result<std::shared_ptr<const Principal>> AccessTokens::check(std::string_view token) const {
   if (token.size() > crypto::kMaxTokenBytes) return token_error("too_large");
   const std::uint64_t keys_version = keys_.version();
   Shard& shard = shards_[std::hash<std::string_view>{}(token) % kShards];
@@ -124,19 +124,20 @@ Result<Principal> AccessTokens::check(std::string_view token) const {
   }
   if (hit) {
     if (auto valid = still_valid(*hit); !valid) return std::move(valid).error();
-    return *hit;
+    return hit;
   }
-  auto principal = verify_uncached(token);
-  if (!principal) return principal;
+  auto verified = verify_uncached(token);
+  if (!verified) return std::move(verified).error();
+  auto principal = std::make_shared<const Principal>(std::move(*verified));
   if (auto valid = still_valid(*principal); !valid) return std::move(valid).error();
   {
     std::lock_guard lock(shard.mutex);
     if (shard.keys_version == keys_version) {
       if (shard.entries.size() >= kEntriesPerShard) shard.entries.clear();  // cheap, rare, bounded
-      shard.entries.emplace(std::string(token), Cached{std::make_shared<const Principal>(*principal)});
+      shard.entries.emplace(std::string(token), Cached{principal});
     }
   }
-  return principal;
+  return std::shared_ptr<const Principal>(std::move(principal));
 }
 
 std::size_t AccessTokens::cached() const {

@@ -41,9 +41,10 @@ class AccessTokens {
   // A new access token for `user` in `session`, signed by the active key.
   Result<IssuedAccessToken> issue(const User& user, const SessionId& session);
 
-  // The principal a token proves, or errc::invalid_token whose reason names the failed check
-  // ("expired", "bad_signature", "revoked", ...).
-  Result<Principal> verify(std::string_view token) const;
+  // The principal a token proves (shared with the cache: no copy per request), or
+  // errc::invalid_token whose reason names the failed check ("expired", "bad_signature",
+  // "revoked", ...).
+  Result<std::shared_ptr<const Principal>> verify(std::string_view token) const;
 
   // Verified tokens held in the cache (metrics).
   std::size_t cached() const;
@@ -65,7 +66,7 @@ class AccessTokens {
   static constexpr std::size_t kEntriesPerShard = 4096;  // 64 Ki tokens, a few MiB at most
 
   // verify() without the metric.
-  Result<Principal> check(std::string_view token) const;
+  Result<std::shared_ptr<const Principal>> check(std::string_view token) const;
   Result<Principal> verify_uncached(std::string_view token) const;
   Result<void> still_valid(const Principal& p) const;
 

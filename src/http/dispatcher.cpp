@@ -87,10 +87,10 @@ boost::asio::awaitable<Response> Dispatcher::route_and_run(Request& request) con
     if (auth_ == nullptr) co_return problem(errc::internal_error);
     auto principal = auth_->authenticate(request);
     if (!principal) co_return problem(principal.error());
-    if (route.guard.kind == Guard::Kind::verified && !principal->email_verified) {
+    if (route.guard.kind == Guard::Kind::verified && !(*principal)->email_verified) {
       co_return problem(errc::email_not_verified);
     }
-    if (route.guard.kind == Guard::Kind::role && !principal->has_role(route.guard.role)) {
+    if (route.guard.kind == Guard::Kind::role && !(*principal)->has_role(route.guard.role)) {
       co_return problem(errc::forbidden);
     }
     request.principal = std::move(*principal);

@@ -18,7 +18,7 @@ class Authenticator {
  public:
   virtual ~Authenticator() = default;
   // The caller's principal, or missing_token / invalid_token.
-  virtual Result<domain::Principal> authenticate(const Request& request) const = 0;
+  virtual Result<std::shared_ptr<const domain::Principal>> authenticate(const Request& request) const = 0;
 };
 
 // Runs before routing on every request and may answer it (CORS preflight, rate limits, CSRF).

@@ -1,6 +1,8 @@
 #pragma once
 // What a handler sees of an HTTP request: no Beast types, so handlers and their tests stay
 // light. The views point into the connection's buffers and live as long as the request.
+#include <boost/container/small_vector.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,13 +25,13 @@ class Request {
   std::string_view target;  // path and query as received
   std::string_view path;    // target up to '?'
   std::string_view query;   // after '?', without it
-  std::vector<Header> headers;
+  boost::container::small_vector<Header, 24> headers;  // in place: no allocation for a usual request
   std::string body;
   std::string client_ip;   // the socket's peer, or X-Forwarded-For from a trusted proxy
   std::string request_id;  // echoed as X-Request-Id and in every log line
-  std::vector<std::pair<std::string_view, std::string_view>> path_params;  // from "{name}" segments
+  boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2> path_params;  // "{name}" segments
   std::string_view route;  // the matched route's pattern, for logs and metrics
-  std::optional<domain::Principal> principal;  // set by the route's guard
+  std::shared_ptr<const domain::Principal> principal;  // set by the route's guard
 
   // The first value of a header (names compare ignoring case), or "" when absent.
   std::string_view header(std::string_view name) const;

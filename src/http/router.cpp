@@ -43,7 +43,7 @@ void Router::add(Route route) {
 }
 
 bool Router::matches(const Compiled& c, std::string_view path,
-                     std::vector<std::pair<std::string_view, std::string_view>>* params) const {
+                     boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2>* params) const {
   if (path.empty() || path.front() != '/') return false;
   std::size_t i = 1;
   for (std::size_t k = 0; k < c.segments.size(); ++k) {
@@ -65,8 +65,8 @@ bool Router::matches(const Compiled& c, std::string_view path,
 
 Router::Match Router::match(Method method, std::string_view path) const {
   Match m;
-  std::vector<std::size_t> candidates;
-  if (auto it = exact_.find(std::string(path)); it != exact_.end()) candidates = it->second;
+  boost::container::small_vector<std::size_t, 8> candidates;
+  if (auto it = exact_.find(path); it != exact_.end()) candidates.assign(it->second.begin(), it->second.end());
   for (const auto& c : parameterised_) {
     if (matches(c, path, nullptr)) candidates.push_back(c.route_index);
   }

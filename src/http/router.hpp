@@ -1,6 +1,7 @@
 #pragma once
 // The route table (DESIGN rule 8): each route names its method, path pattern, guard, the lane
 // its handler runs on, and the handler. api/routes.cpp fills one Router with every route.
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -60,7 +61,7 @@ class Router {
   struct Match {
     Outcome outcome = Outcome::not_found;
     const Route* route = nullptr;
-    std::vector<std::pair<std::string_view, std::string_view>> params;  // views into `path`
+    boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2> params;  // views into `path`
     std::string allow;  // for method_not_allowed: "GET, POST"
   };
 
@@ -75,10 +76,15 @@ class Router {
     std::size_t route_index;
   };
   bool matches(const Compiled& c, std::string_view path,
-               std::vector<std::pair<std::string_view, std::string_view>>* params) const;
+               boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2>* params) const;
 
   std::vector<Route> routes_;
-  std::unordered_map<std::string, std::vector<std::size_t>> exact_;  // patterns without parameters
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  // Patterns without parameters, looked up without building a string.
+  std::unordered_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>> exact_;
   std::vector<Compiled> parameterised_;
 };
 

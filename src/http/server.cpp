@@ -3,19 +3,18 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <ctime>
+#include <array>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -25,6 +24,7 @@
 #include "core/log.hpp"
 #include "http/limits.hpp"
 #include "http/problem.hpp"
+#include "http/response_writer.hpp"
 
 namespace tessera::http {
 
@@ -38,8 +38,8 @@ namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
-// One open connection, as the drain sees it. Only touched on the connection's strand, except
-// for the registry's set membership (under State::mutex).
+// One open connection, as the drain sees it. Only touched on the connection's own io_context
+// (each runs on one thread), except for the registry's set membership (under Registry::mutex).
 struct Connection {
   explicit Connection(asio::any_io_executor ex) : executor(std::move(ex)) {}
   asio::any_io_executor executor;
@@ -47,14 +47,24 @@ struct Connection {
   bool idle = true;  // waiting for the next request: the drain may close it at once
 };
 
-// A request id when the client sent none: 16 hex characters from a fast per-thread generator
-// (an id names a request in logs; it is not a secret).
+// The open connections. Shared with each connection's coroutine, because those coroutines may
+// be destroyed together with the io_contexts, after the rest of the server state.
+struct Registry {
+  std::mutex mutex;
+  std::unordered_set<std::shared_ptr<Connection>> connections;
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};  // run() has returned: nothing may be posted any more
+};
+
+// A request id when the client sent none: 12 hex characters (short enough to need no heap in a
+// std::string) from a fast per-thread generator; it names a request in logs, it is no secret.
 std::string new_request_id() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t v = gen();
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<std::size_t>(i)] = kHex[v & 15];
+  std::string id(12, '0');
+  for (int i = 11; i >= 0; --i, v >>= 4) id[static_cast<std::size_t>(i)] = kHex[v & 15];
   return id;
 }
 
@@ -69,22 +79,6 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
-// The IMF-fixdate for the Date header, formatted once a second per thread.
-const std::string& http_date() {
-  thread_local std::time_t cached_second = 0;
-  thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[64];
-    const auto n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    cached.assign(buf, n);
-    cached_second = now;
-  }
-  return cached;
-}
-
 bool is_disconnect(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -92,50 +86,66 @@ bool is_disconnect(const boost::system::error_code& ec) {
          ec == bhttp::error::partial_message;
 }
 
-// The open connections. Shared with each connection's coroutine, because those coroutines may
-// be destroyed together with the io_context, after the rest of the server state.
-struct Registry {
-  std::mutex mutex;
-  std::unordered_set<std::shared_ptr<Connection>> connections;
-  std::atomic<std::size_t> open{0};
-  std::atomic<bool> draining{false};
-  std::atomic<bool> stopped{false};  // run() has returned: nothing may be posted any more
-};
-
 }  // namespace
 
 struct Server::State {
-  State(ServerOptions o, const Dispatcher& d, RequestObserver* obs)
-      : options(std::move(o)), dispatcher(d), observer(obs), io(std::max(1, options.threads)), acceptor(io),
-        signals(io), drain_timer(io) {}
+  State(ServerOptions o, const Dispatcher& d, RequestObserver* obs) : options(std::move(o)), dispatcher(d), observer(obs) {
+    // One io_context per network thread, each run by exactly one thread: a connection lives on
+    // one of them, so its coroutine needs no strand and the scheduler no cross-thread locking
+    // on the hot path. Connections are dealt out round-robin.
+    const int n = std::max(1, options.threads);
+    for (int i = 0; i < n; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      guards.emplace_back(contexts.back()->get_executor());
+    }
+    acceptor = std::make_unique<tcp::acceptor>(*contexts[0]);
+    signals = std::make_unique<asio::signal_set>(*contexts[0]);
+    drain_timer = std::make_unique<asio::steady_timer>(*contexts[0]);
+  }
+  ~State() {
+    // Members that refer to the io_contexts go before them.
+    drain_timer.reset();
+    signals.reset();
+    acceptor.reset();
+    guards.clear();
+    contexts.clear();
+  }
 
   ServerOptions options;
   const Dispatcher& dispatcher;
   RequestObserver* observer;
-  asio::io_context io;
-  tcp::acceptor acceptor;
-  asio::signal_set signals;
-  asio::steady_timer drain_timer;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+  std::size_t next_context = 0;  // only touched by the accept loop
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
 
+  asio::io_context& main() { return *contexts[0]; }
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
+  asio::awaitable<void> write_response(beast::tcp_stream& stream, const Response& response, const HeadOptions& head,
+                                       bool with_body, boost::system::error_code& ec);
   asio::awaitable<bool> answer_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer, Response response,
                                          const std::string& request_id, std::string_view client_ip);
   void start_drain();
   void close_all(bool idle_only);
   void finish_if_drained();
+  void stop_all();
   void log_request(const Request& req, std::string_view method, const Response& res, Clock::duration took) const;
 };
 
 asio::awaitable<void> Server::State::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kAsTuple);
+    asio::io_context& target = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    auto [ec, socket] = co_await acceptor->async_accept(target, kAsTuple);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       // Out of file descriptors and the like: say so, pause briefly, keep serving.
       log::warn("accept_failed").str("error", ec.message());
-      asio::steady_timer pause(io, std::chrono::milliseconds(50));
+      asio::steady_timer pause(main(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kAsTuple);
       continue;
     }
@@ -167,25 +177,29 @@ void Server::State::log_request(const Request& req, std::string_view method, con
   if (!res.error_reason.empty()) line.str("reason", res.error_reason);
 }
 
+asio::awaitable<void> Server::State::write_response(beast::tcp_stream& stream, const Response& response,
+                                                    const HeadOptions& head, bool with_body,
+                                                    boost::system::error_code& ec) {
+  const std::string head_bytes = response_head(response, head);
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_bytes),
+                                                  with_body ? asio::buffer(response.body) : asio::const_buffer{}};
+  auto [wec, n] = co_await asio::async_write(stream, buffers, kAsTuple);
+  ec = wec;
+}
+
 // Answers a request we refuse before reading all of it (431, 413, 400), then closes: the
 // client may still be sending, so we stop writing, read and discard briefly, and close, which
 // lets the client see the answer instead of a reset.
 asio::awaitable<bool> Server::State::answer_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                                       Response response, const std::string& request_id,
                                                       std::string_view client_ip) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
-  res.set(bhttp::field::content_type, response.content_type);
-  res.set(bhttp::field::date, http_date());
-  res.set(bhttp::field::cache_control, "no-store");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("X-Request-Id", request_id);
-  res.set(bhttp::field::connection, "close");
-  for (auto& [k, v] : response.headers) res.set(k, v);
-  res.body() = std::move(response.body);
-  res.prepare_payload();
   stream.expires_after(options.read_timeout);
-  co_await bhttp::async_write(stream, res, kAsTuple);
-  beast::error_code ec;
+  HeadOptions head;
+  head.request_id = request_id;
+  head.keep_alive = false;
+  head.content_length = response.body.size();
+  boost::system::error_code ec;
+  co_await write_response(stream, response, head, true, ec);
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   // Discard what the client still sends, for at most a second and 1 MiB.
   stream.expires_after(std::chrono::seconds(1));
@@ -257,7 +271,6 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    const std::string fallback_id = new_request_id();
     {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAsTuple);
       if (ec) {
@@ -267,19 +280,21 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
                                                            : errc::invalid_request;
         auto r = problem(make_error(code, code == errc::invalid_request ? "The request is not valid HTTP/1.1." : "",
                                     "http: " + ec.message()));
-        co_await answer_and_close(stream, buffer, std::move(r), fallback_id, peer_ip);
+        co_await answer_and_close(stream, buffer, std::move(r), new_request_id(), peer_ip);
         break;
       }
     }
     const auto& head = parser.get();
     std::string request_id(head["X-Request-Id"]);
-    if (!acceptable_request_id(request_id)) request_id = fallback_id;
+    if (!acceptable_request_id(request_id)) request_id = new_request_id();
 
     // Request smuggling: a message framed two ways is refused (RFC 9112 §6.3), and so is a
     // transfer coding other than a single "chunked" (Beast would otherwise trust Content-Length).
+    // HTTP/1.0 has no chunked coding at all: Transfer-Encoding there is faulty framing (RFC
+    // 9112 §6.1).
     const bool has_te = head.count(bhttp::field::transfer_encoding) > 0;
     const bool has_cl = head.count(bhttp::field::content_length) > 0;
-    if (has_te && (has_cl || head.count(bhttp::field::transfer_encoding) > 1 ||
+    if (has_te && (has_cl || head.version() < 11 || head.count(bhttp::field::transfer_encoding) > 1 ||
                    !iequals(head[bhttp::field::transfer_encoding], "chunked"))) {
       co_await answer_and_close(stream, buffer,
                                 problem(make_error(errc::invalid_request,
@@ -324,55 +339,39 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     const auto q = req.target.find('?');
     req.path = req.target.substr(0, q);
     if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
-    req.headers.reserve(16);
     for (const auto& field : message) req.headers.push_back(Header{field.name_string(), field.value()});
     req.body = std::move(message.body());
-    req.client_ip = options.trusted_proxies.empty()
-                        ? peer_ip
-                        : options.trusted_proxies.client_address(peer_ip, req.header("x-forwarded-for"));
-    req.request_id = request_id;
+    if (options.trusted_proxies.empty()) {
+      req.client_ip = peer_ip;
+    } else {
+      // Several X-Forwarded-For lines are one list, in order (RFC 9110 §5.3): a proxy may add its
+      // own line instead of appending to the client's.
+      std::string forwarded;
+      for (const auto& h : req.headers) {
+        if (!iequals(h.name, "x-forwarded-for")) continue;
+        if (!forwarded.empty()) forwarded += ", ";
+        forwarded += h.value;
+      }
+      req.client_ip = options.trusted_proxies.client_address(peer_ip, forwarded);
+    }
+    req.request_id = std::move(request_id);
 
     Response response = co_await dispatcher.dispatch(req);
 
-    const bool keep_alive = message.keep_alive() && !registry->draining.load() && served + 1 < kMaxRequestsPerConnection;
+    HeadOptions out;
+    out.request_id = req.request_id;
+    out.keep_alive = message.keep_alive() && !registry->draining.load() && served + 1 < kMaxRequestsPerConnection;
+    out.http10 = message.version() == 10;
+    out.content_length = response.body.size();
     stream.expires_after(options.read_timeout);  // a client that will not read its answer is dropped too
     boost::system::error_code wec;
-    const auto status = static_cast<bhttp::status>(response.status);
-    const auto set_common = [&](auto& res) {
-      res.set(bhttp::field::date, http_date());
-      res.set("X-Request-Id", req.request_id);
-      res.set("X-Content-Type-Options", "nosniff");
-      bool has_cache_control = false;
-      for (auto& [k, v] : response.headers) {
-        if (iequals(k, "Cache-Control")) has_cache_control = true;
-        res.insert(k, v);
-      }
-      // API answers are about one person's account: nothing may cache them unless a handler
-      // says otherwise (JWKS, static pages).
-      if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
-      if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
-      res.keep_alive(keep_alive);
-    };
-    if (req.method == Method::head) {
-      bhttp::response<bhttp::empty_body> res{status, message.version()};
-      set_common(res);
-      res.content_length(response.body.size());
-      auto [ec, n] = co_await bhttp::async_write(stream, res, kAsTuple);
-      wec = ec;
-    } else {
-      bhttp::response<bhttp::string_body> res{status, message.version()};
-      set_common(res);
-      res.body() = std::move(response.body);
-      res.prepare_payload();
-      auto [ec, n] = co_await bhttp::async_write(stream, res, kAsTuple);
-      wec = ec;
-    }
+    co_await write_response(stream, response, out, req.method != Method::head, wec);
     const auto took = Clock::now() - started;
     log_request(req, message.method_string(), response, took);
     if (observer != nullptr) {
       observer->on_request(req, response, std::chrono::duration_cast<std::chrono::microseconds>(took));
     }
-    if (wec || !keep_alive) break;
+    if (wec || !out.keep_alive) break;
   }
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -395,29 +394,33 @@ void Server::State::close_all(bool idle_only) {
   }
 }
 
+void Server::State::stop_all() {
+  for (auto& io : contexts) io->stop();
+}
+
 void Server::State::start_drain() {
   if (registry->draining.exchange(true)) return;
   log::info("draining").num("connections", static_cast<std::int64_t>(registry->open.load()))
       .num("timeout_s", options.shutdown_timeout.count());
   beast::error_code ec;
-  acceptor.close(ec);
-  signals.cancel(ec);
+  acceptor->close(ec);
+  signals->cancel(ec);
   close_all(/*idle_only=*/true);
-  drain_timer.expires_after(options.shutdown_timeout);
-  drain_timer.async_wait([this](const boost::system::error_code& e) {
+  drain_timer->expires_after(options.shutdown_timeout);
+  drain_timer->async_wait([this](const boost::system::error_code& e) {
     if (e) return;  // cancelled: everything finished in time
     log::warn("drain_timeout").num("connections", static_cast<std::int64_t>(registry->open.load()));
     close_all(/*idle_only=*/false);
-    io.stop();
+    stop_all();
   });
   finish_if_drained();
 }
 
 void Server::State::finish_if_drained() {
   if (!registry->draining.load() || registry->open.load() != 0) return;
-  asio::post(io, [this] {
-    drain_timer.cancel();
-    io.stop();
+  asio::post(main(), [this] {
+    drain_timer->cancel();
+    stop_all();
   });
 }
 
@@ -433,16 +436,16 @@ Result<void> Server::listen() {
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return make_error(errc::invalid_request, "TESSERA_LISTEN: \"" + s.options.host + "\" is not an IP address; write one like 127.0.0.1 or ::1");
   const tcp::endpoint endpoint(address, s.options.port);
-  s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (!ec && s.options.handle_signals) {
     // Installed now, not in run(): from the moment the port accepts connections, SIGTERM must
     // mean "drain", never the default "die". A signal before run() waits for it.
-    s.signals.add(SIGINT, ec);
-    if (!ec) s.signals.add(SIGTERM, ec);
-    s.signals.async_wait([&s](const boost::system::error_code& e, int signo) {
+    s.signals->add(SIGINT, ec);
+    if (!ec) s.signals->add(SIGTERM, ec);
+    s.signals->async_wait([&s](const boost::system::error_code& e, int signo) {
       if (e) return;
       log::info("signal").num("signal", signo);
       s.start_drain();
@@ -458,23 +461,23 @@ Result<void> Server::listen() {
 
 std::uint16_t Server::port() const {
   boost::system::error_code ec;
-  const auto ep = state_->acceptor.local_endpoint(ec);
+  const auto ep = state_->acceptor->local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
 void Server::run() {
   auto& s = *state_;
-  asio::co_spawn(s.io, s.accept_loop(), asio::detached);
+  asio::co_spawn(s.main(), s.accept_loop(), asio::detached);
   std::vector<std::thread> extra;
-  for (int i = 1; i < s.options.threads; ++i) extra.emplace_back([&s] { s.io.run(); });
-  s.io.run();
+  for (std::size_t i = 1; i < s.contexts.size(); ++i) extra.emplace_back([&s, i] { s.contexts[i]->run(); });
+  s.main().run();
   for (auto& t : extra) t.join();
   s.registry->stopped = true;
 }
 
 void Server::drain() {
   auto& s = *state_;
-  asio::post(s.io, [&s] { s.start_drain(); });
+  asio::post(s.main(), [&s] { s.start_drain(); });
 }
 
 bool Server::draining() const { return state_->registry->draining.load(); }

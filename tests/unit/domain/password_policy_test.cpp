@@ -250,16 +250,17 @@ TEST(CheckNewPassword, AStrongPasswordAfterANulByteDoesNotHideAWeakStart) {
   EXPECT_TRUE(has(reasons("aaaa\0x7#kP9!qLm-Zr2w"s), "too_guessable"));
 }
 
-TEST(CheckNewPassword, TheWorstCase256BytePasswordsAreCheckedQuickly) {
+// The worst-case inputs for zxcvbn (long runs of one character) are refused as guessable; how
+// long they take is measured in bench/password_bench.cpp, not here (no timing in tests).
+TEST(CheckNewPassword, TheWorstCase256BytePasswordsAreRefusedAsGuessable) {
   const std::vector<std::string> inputs = {std::string(256, 'a'), std::string(256, '1'),
                                            std::string(128, 'a') + std::string(128, '1')};
   for (const std::string& raw : inputs) {
     const auto pw = normalize_password(raw);
     ASSERT_TRUE(pw.has_value());
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < 10; ++i) (void)check_new_password(*pw, {}, "alice@example.com", "alice");
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-    EXPECT_LT(ms.count() / 10, 20.0) << "a check took too long";  // about 1 ms in practice
+    const auto r = check_new_password(*pw, {}, "alice@example.com", "alice");
+    ASSERT_FALSE(r.has_value()) << raw.substr(0, 8);
+    EXPECT_EQ(r.error().code, errc::weak_password);
   }
 }
 

@@ -13,7 +13,12 @@ namespace tessera::test {
 // Accepts "Bearer good" (and "Bearer unverified", "Bearer admin"); anything else is refused.
 class FakeAuthenticator final : public http::Authenticator {
  public:
-  Result<domain::Principal> authenticate(const http::Request& request) const override {
+  Result<std::shared_ptr<const domain::Principal>> authenticate(const http::Request& request) const override {
+    auto p = decide(request);
+    if (!p) return std::move(p).error();
+    return std::make_shared<const domain::Principal>(std::move(*p));
+  }
+  Result<domain::Principal> decide(const http::Request& request) const {
     const auto h = request.header("authorization");
     if (h.empty()) return make_error(errc::missing_token);
     domain::Principal p;

@@ -129,7 +129,7 @@ TEST(Accounts, ChangingThePasswordRevokesEveryEarlierSession) {
   auto a = s.signup("change@example.com");
   auto b = s.accounts->login("change@example.com", IdentifierField::email, kGoodPassword, s.client);
   ASSERT_TRUE(b);
-  domain::Principal p = *s.tokens->verify(a.access_token);
+  domain::Principal p = **s.tokens->verify(a.access_token);
   auto wrong = s.accounts->change_password(p, "not-the-password", "Brand-New-Passphrase-99", s.client);
   EXPECT_EQ(wrong.code(), errc::invalid_credentials);
   auto weak = s.accounts->change_password(p, kGoodPassword, "password1", s.client);

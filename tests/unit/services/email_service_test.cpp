@@ -225,7 +225,7 @@ TEST(EmailService, APasswordChangeKillsOutstandingResetTokens) {
   const auto token = s.reset_token("change@example.com");
   auto principal = s.tokens->verify(t.access_token);
   ASSERT_TRUE(principal);
-  auto changed = s.accounts->change_password(*principal, kGoodPassword, kNewPassword, s.client);
+  auto changed = s.accounts->change_password(**principal, kGoodPassword, kNewPassword, s.client);
   ASSERT_TRUE(changed) << changed.error().detail;
   EXPECT_EQ(code_of(s.reset(token, "Another-Unit-Passphrase-31")), errc::invalid_one_time_token);
   EXPECT_TRUE(logs_in(s, "change@example.com", kNewPassword));
