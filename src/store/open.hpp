@@ -10,9 +10,12 @@
 namespace tessera::store {
 
 struct Options {
-  int connections = 4;  // upper bound of connections (SQLite: one per worker thread)
-  // How long a statement waits for a lock another process holds (SQLite's busy_timeout) before
-  // the transaction is re-run; tests shorten it.
+  // Upper bound of connections: PostgreSQL's pool size (opened as needed); SQLite has one per
+  // worker thread and ignores it.
+  int connections = 8;
+  // How long a statement waits for a lock another process holds (SQLite's busy_timeout,
+  // PostgreSQL's lock_timeout) before the transaction is re-run, and how long a transaction waits
+  // for a free pooled connection (PostgreSQL); tests shorten it.
   std::chrono::milliseconds busy_timeout{5000};
 };
 

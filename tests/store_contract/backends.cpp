@@ -1,9 +1,10 @@
-// The backend list, and the SQLite fixture.
+// The backend list, and the SQLite fixture (the PostgreSQL one is in postgres_fixture.cpp).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
 #include "store_contract/backend.hpp"
+#include "store_contract/postgres_fixture.hpp"
 #include "store_contract/sqlite_fixture.hpp"
 
 namespace tessera::store_contract {
@@ -35,7 +36,7 @@ void SqliteFixture::exec(const std::string& sql) {
 std::vector<Backend> backends() {
   return {
       Backend{"sqlite", [] { return std::unique_ptr<Fixture>(new SqliteFixture()); }},
-      // Backend{"postgres", [] { return std::unique_ptr<Fixture>(new PostgresFixture()); }},
+      Backend{"postgres", [] { return std::unique_ptr<Fixture>(new PostgresFixture()); }},
   };
 }
 

@@ -116,13 +116,6 @@ TEST(SqliteOpen, AFileThatIsNotADatabaseIsRefused) {
   EXPECT_NE(opened.error().detail.find("TESSERA_DATABASE"), std::string::npos) << opened.error().detail;
 }
 
-TEST(SqliteOpen, PostgresUrlsAreRefusedUntilThatBackendIsBuilt) {
-  auto opened = store::open_store("postgres://user:secret@localhost:5432/tessera", {});
-  ASSERT_FALSE(opened);
-  EXPECT_EQ(opened.error().detail, "PostgreSQL support is not built yet");
-  EXPECT_EQ(opened.error().reason.find("secret"), std::string::npos);
-}
-
 TEST_F(SqliteBackend, TheDatabaseRunsInWalModeWithTheLogBesideTheFile) {
   ASSERT_OK(store().transact(TxKind::write, [](StoreTx& tx) { return tx.insert_user(make_user(1, "a@example.com")); }));
   OtherProcess other(db_.file());

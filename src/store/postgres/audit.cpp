@@ -1,0 +1,65 @@
+// The audit_log table: security events, newest first for GET /admin/audit.
+#include "store/postgres/postgres_tx.hpp"
+#include "store/postgres/text.hpp"
+
+namespace tessera::store::postgres {
+namespace {
+
+// Long fields are cut (as on SQLite), so a hostile User-Agent cannot bloat the log table; and
+// made storable, since a header may carry bytes that are not UTF-8.
+constexpr std::size_t kMaxFieldBytes = 512;
+
+std::string field(std::string_view s) { return storable_text(s, kMaxFieldBytes); }
+
+// Empty filters match everything; times as open bounds.
+#define TESSERA_AUDIT_WHERE                                                                            \
+  " WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event = $2) AND ($3::bigint IS NULL OR at >= $3) " \
+  "AND ($4::bigint IS NULL OR at < $4)"
+
+}  // namespace
+
+Result<std::int64_t> PostgresTx::append_audit(const domain::AuditEntry& e) {
+  auto rows = c_.query(
+      "INSERT INTO audit_log (at, event, user_id, actor_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6, "
+      "$7) "
+      "RETURNING id",
+      e.at, field(e.event), field(e.user_id), field(e.actor_id), field(e.ip), field(e.user_agent),
+      storable_text(e.detail, 2 * kMaxFieldBytes));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(errc::internal_error, "", "postgres: append_audit returned no id");
+  return (*rows)[0].int64(0);
+}
+
+Result<domain::AuditPage> PostgresTx::list_audit(const domain::AuditQuery& q) {
+  domain::AuditPage page;
+  auto count = c_.query("SELECT count(*) FROM audit_log" TESSERA_AUDIT_WHERE, q.user_id, q.event, q.since, q.until);
+  if (!count) return std::move(count).error();
+  page.total = static_cast<std::size_t>((*count)[0].int64(0));
+  auto rows =
+      c_.query("SELECT id, at, event, user_id, actor_id, ip, user_agent, detail FROM audit_log" TESSERA_AUDIT_WHERE
+               " ORDER BY id DESC LIMIT $5 OFFSET $6",
+               q.user_id, q.event, q.since, q.until, to_sql_count(q.limit), to_sql_count(q.offset));
+  if (!rows) return std::move(rows).error();
+  for (int i = 0; i < rows->size(); ++i) {
+    const Row r = (*rows)[i];
+    domain::AuditEntry e;
+    e.id = r.int64(0);
+    e.at = r.time(1);
+    e.event = r.text(2);
+    e.user_id = r.text(3);
+    e.actor_id = r.text(4);
+    e.ip = r.text(5);
+    e.user_agent = r.text(6);
+    e.detail = r.text(7);
+    page.entries.push_back(std::move(e));
+  }
+  return page;
+}
+
+Result<std::size_t> PostgresTx::purge_audit(TimePoint before) {
+  auto r = c_.query("DELETE FROM audit_log WHERE at < $1", before);
+  if (!r) return std::move(r).error();
+  return static_cast<std::size_t>(r->affected());
+}
+
+}  // namespace tessera::store::postgres
