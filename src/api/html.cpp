@@ -26,13 +26,18 @@ void add_page_security_headers(http::Response& r) {
       .with_header("X-Frame-Options", "DENY");
 }
 
-http::Response html_page(int status, std::string_view title, std::string_view body) {
+http::Response html_page(int status, std::string_view title, std::string_view body, std::string_view script) {
   std::string html;
-  html.reserve(512 + body.size());
+  html.reserve(1024 + body.size());
   html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta name=\"color-scheme\" content=\"light dark\">\n<title>";
   html += html_escape(title);
-  html += "</title>\n<link rel=\"stylesheet\" href=\"/assets/tessera.css\">\n</head>\n<body>\n<main class=\"card\">\n";
+  html += " · Tessera</title>\n<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\n"
+          "<link rel=\"stylesheet\" href=\"/assets/tessera.css\">\n";
+  if (!script.empty()) html += "<script type=\"module\" src=\"" + html_escape(script) + "\"></script>\n";
+  html += "</head>\n<body>\n<header class=\"site\">\n<a class=\"brand\" href=\"/\">Tessera</a>\n</header>\n"
+          "<main id=\"main\" class=\"card\">\n";
   html += body;
   html += "\n</main>\n</body>\n</html>\n";
   auto r = http::Response::html(status, std::move(html));

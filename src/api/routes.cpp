@@ -4,8 +4,13 @@
 #include "api/auth_handlers.hpp"
 #include "api/email_handlers.hpp"
 #include "api/metrics_handler.hpp"
+#include "api/openapi_handler.hpp"
 #include "api/resource_handlers.hpp"
+#include "api/static_files.hpp"
 #include "api/well_known_handlers.hpp"
+
+#include <memory>
+#include <string_view>
 
 namespace tessera::api {
 
@@ -64,6 +69,20 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/healthz",                     Guard::anyone(),        Lane::network, healthz,               "Liveness: the process answers.");
   add(Method::get,  "/readyz",                      Guard::anyone(),        Lane::db,
       [&s](Request& req) { return readyz(s.readiness, req); },                                                  "Readiness: not draining and the database answers.");
+  add(Method::get,  "/openapi.json",                Guard::anyone(),        Lane::network, openapi_document,      "This API description (OpenAPI 3.1).");
+
+  // Hosted pages (web/, compiled in). From a TESSERA_WEB_DIR folder they are read from disk,
+  // which is not for the network threads.
+  const auto files = std::make_shared<const StaticFiles>(s.web.web_dir);
+  const Lane disk = files->from_disk() ? Lane::db : Lane::network;
+  const auto page = [files](std::string_view file) { return [files, file](Request& req) { return files->page(req, file); }; };
+  add(Method::get,  "/",                            Guard::anyone(),        disk,          page("index.html"),    "Hosted page: log in.");
+  add(Method::get,  "/sign-up",                     Guard::anyone(),        disk,          page("sign-up.html"),  "Hosted page: create an account.");
+  add(Method::get,  "/forgot-password",             Guard::anyone(),        disk,          page("forgot-password.html"), "Hosted page: ask for a password reset link.");
+  add(Method::get,  "/account",                     Guard::anyone(),        disk,          page("account.html"),  "Hosted page: profile, email, sessions, password, log out.");
+  add(Method::get,  "/admin",                       Guard::anyone(),        disk,          page("admin.html"),    "Hosted page: users, for admins.");
+  add(Method::get,  "/assets/{file}",               Guard::anyone(),        disk,
+      [files](Request& req) { return files->asset(req); },                                                      "Hosted pages' styles, scripts and images.");
   return r;
 }
 

@@ -14,6 +14,7 @@ struct WebSettings {
   std::chrono::seconds refresh_ttl{7 * 86400};
   std::string product_name = "Tessera";
   std::string verify_redirect;
+  std::string web_dir;  // TESSERA_WEB_DIR: serve the hosted pages from this folder; empty: built in
 };
 
 }  // namespace tessera::api

@@ -11,6 +11,7 @@
 #include "api/bearer_authenticator.hpp"
 #include "api/browser_policy.hpp"
 #include "api/routes.hpp"
+#include "api/static_files.hpp"
 #include "app/http_metrics.hpp"
 #include "app/maintenance.hpp"
 #include "app/runtime.hpp"
@@ -60,6 +61,11 @@ int serve(const config::Config& config) {
     return 2;
   }
 
+  if (auto web = api::check_web_dir(config.web_dir); !web) {
+    std::cerr << "tessera: TESSERA_WEB_DIR: " << web.error().detail << "\n";
+    return 2;
+  }
+
   log::start(config.log_level);
 
   auto built = build_runtime(config, config.migrate_on_start ? Migrations::apply : Migrations::require);
@@ -86,6 +92,7 @@ int serve(const config::Config& config) {
   services.web.refresh_ttl = config.refresh_ttl;
   services.web.product_name = config.product_name;
   services.web.verify_redirect = config.verify_redirect;
+  services.web.web_dir = config.web_dir;
   services.accounts = rt.accounts.get();
   services.sessions = rt.sessions.get();
   services.email = rt.email.get();
