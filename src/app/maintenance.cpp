@@ -64,6 +64,12 @@ void Maintenance::loop() {
       auto purged = rt_.db.store->write(
           [&](domain::StoreTx& tx) { return tx.purge(wall - kKeepEndedSessions, wall); });
       if (purged && *purged > 0) log::info("purged").num("rows", static_cast<std::int64_t>(*purged));
+      if (!purged) log::warn("purge_failed").str("reason", purged.error().reason);
+      // The audit log keeps TESSERA_AUDIT_RETENTION (90 days by default), then forgets.
+      const auto keep_audit = rt_.config.audit_retention;
+      auto audit = rt_.db.store->write([&](domain::StoreTx& tx) { return tx.purge_audit(wall - keep_audit); });
+      if (audit && *audit > 0) log::info("audit_purged").num("rows", static_cast<std::int64_t>(*audit));
+      if (!audit) log::warn("audit_purge_failed").str("reason", audit.error().reason);
     }
   }
 }

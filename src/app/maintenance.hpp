@@ -1,7 +1,8 @@
 #pragma once
 // Background upkeep of a running server, on its own thread (it touches the database, so never
 // on a network thread): applies revocations made elsewhere (other instances, the CLI) within a
-// second, picks up rotated signing keys, forgets expired revocations, and deletes old sessions.
+// second, picks up rotated signing keys, forgets expired revocations, and deletes old sessions
+// and audit entries older than TESSERA_AUDIT_RETENTION.
 #include <condition_variable>
 #include <mutex>
 #include <thread>

@@ -45,7 +45,7 @@ Result<std::size_t> poll_revocations(Runtime& rt) {
   }
 }
 
-Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations) {
+Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations, Keys keys) {
   auto rt = std::make_unique<Runtime>(config);
   store::Options options;
   options.connections = config.db_workers > 0 ? config.db_workers : 8;
@@ -74,7 +74,8 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   key_options.master_key = config.master_key;
   key_options.verify_window = rt->settings.revocation_window();
   rt->keys = std::make_unique<domain::KeyRing>(std::move(key_options), rt->clock, rt->random);
-  if (auto loaded = rt->keys->load_or_create(*rt->db.store); !loaded) {
+  auto loaded = keys == Keys::create ? rt->keys->load_or_create(*rt->db.store) : rt->keys->load(*rt->db.store);
+  if (!loaded) {
     return startup_error("cannot load the signing keys", loaded.error());
   }
   if (auto polled = poll_revocations(*rt); !polled) return startup_error("cannot load revocations", polled.error());

@@ -50,9 +50,16 @@ enum class Migrations {
   require,  // refuse to run against an out-of-date schema
 };
 
+enum class Keys {
+  create,    // when no key of TESSERA_JWT_ALG signs yet, make one (serve: first start, algorithm change)
+  existing,  // use the stored keys as they are and never write them (the CLI signs nothing, so a
+             // `tessera user list` run with another TESSERA_JWT_ALG must not rotate the server's key)
+};
+
 // Opens the database (migrating or checking its schema), loads keys and recent revocations.
 // The error's detail is one line for the operator.
-Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations);
+Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Migrations migrations,
+                                               Keys keys = Keys::create);
 
 // Applies revocation events recorded since the last one seen (by other instances or the CLI).
 Result<std::size_t> poll_revocations(Runtime& rt);

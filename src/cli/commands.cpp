@@ -46,7 +46,7 @@ std::unique_ptr<app::Runtime> Context::runtime() {
   // Commands print for people; the log only speaks up for problems.
   if (config_->log_level < log::Level::warn) log::set_level(log::Level::warn);
   crypto::init();
-  auto rt = app::build_runtime(*config_, app::Migrations::require);
+  auto rt = app::build_runtime(*config_, app::Migrations::require, app::Keys::existing);
   if (!rt) {
     std::cerr << "tessera: " << rt.error().detail << "\n";
     return nullptr;

@@ -66,6 +66,7 @@ void register_keys(CLI::App& app, Context& ctx) {
   static std::string alg;
   rotate->add_option("--alg", alg, "EdDSA, ES256 or RS256 (default: TESSERA_JWT_ALG)")
       ->check(CLI::IsMember({"EdDSA", "ES256", "RS256"}));
+  rotate->add_flag("--json", json, "Print the new key as JSON");
   rotate->footer("A running server starts signing with the new key within a few seconds.");
   rotate->callback([&ctx] {
     ctx.action = [&ctx]() -> int {
@@ -79,7 +80,11 @@ void register_keys(CLI::App& app, Context& ctx) {
       if (!kid) return report(kid.error());
       const std::string used = alg.empty() ? rt->config.jwt_alg : alg;
       rt->admin->record(kCli, domain::audit_event::kKeyRotated, "new key " + *kid + " (" + used + ")");
-      std::cout << "new signing key " << *kid << " (" << used << ")\n";
+      if (json) {
+        std::cout << boost::json::serialize(boost::json::object{{"kid", *kid}, {"alg", used}}) << "\n";
+      } else {
+        std::cout << "new signing key " << *kid << " (" << used << ")\n";
+      }
       if (used != rt->config.jwt_alg) {
         std::cerr << "tessera: note: TESSERA_JWT_ALG is " << rt->config.jwt_alg << "; a server started with it makes a new "
                   << rt->config.jwt_alg << " key again. Set TESSERA_JWT_ALG=" << used << " to keep this one.\n";
@@ -93,13 +98,18 @@ void register_keys(CLI::App& app, Context& ctx) {
   static bool force = false;
   retire->add_option("KID", kid, "The key id (see `tessera keys list`)")->required();
   retire->add_flag("--force", force, "Retire even if tokens it signed may still be alive (they stop verifying)");
+  retire->add_flag("--json", json, "Print the result as JSON");
   retire->callback([&ctx] {
     ctx.action = [&ctx]() -> int {
       auto rt = ctx.runtime();
       if (!rt) return kExitUsage;
       if (auto r = rt->keys->retire(*rt->db.store, kid, force); !r) return report(r.error());
       rt->admin->record(kCli, domain::audit_event::kKeyRetired, "key " + kid + (force ? " (forced)" : ""));
-      std::cout << "retired " << kid << "\n";
+      if (json) {
+        std::cout << boost::json::serialize(boost::json::object{{"retired", kid}}) << "\n";
+      } else {
+        std::cout << "retired " << kid << "\n";
+      }
       return kExitOk;
     };
   });

@@ -20,7 +20,7 @@ void register_migrate(CLI::App& app, Context& ctx) {
       if (!opened) {
         std::cerr << "tessera: TESSERA_DATABASE: cannot open the database: " << opened.error().detail << " "
                   << opened.error().reason << "\n";
-        return kExitRefused;
+        return kExitUsage;  // configuration, as for every other command (Context::open)
       }
       auto& m = *opened->migrator;
       auto before = m.current_version();

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/views.hpp"
@@ -120,7 +121,9 @@ void register_user(CLI::App& app, Context& ctx) {
          return rt.admin->update_user(kCli, u.id, c);
        }},
       {"verify", "Mark a user's email as verified", false,
-       [](app::Runtime& rt, const domain::User& u, const std::string&) {
+       [](app::Runtime& rt, const domain::User& u, const std::string&) -> Result<domain::User> {
+         // Refused (exit 1), not bad usage: the command is right, the account has no address.
+         if (u.email.empty()) return make_error(errc::forbidden, "the account " + u.id.str() + " has no email to verify");
          domain::UserChanges c;
          c.email_verified = true;
          return rt.admin->update_user(kCli, u.id, c);
@@ -161,6 +164,7 @@ void register_user(CLI::App& app, Context& ctx) {
 
   auto* del = user->add_subcommand("delete", "Delete a user and everything of theirs; their tokens stop at once");
   del->add_option("USER", target, "Email, username or id")->required();
+  del->add_flag("--json", json, "Print the result as JSON");
   del->callback([&ctx] {
     ctx.action = [&ctx]() -> int {
       auto rt = ctx.runtime();
@@ -168,7 +172,11 @@ void register_user(CLI::App& app, Context& ctx) {
       auto found = rt->admin->find_user(target);
       if (!found) return report(found.error());
       if (auto r = rt->admin->delete_user(kCli, found->id); !r) return report(r.error());
-      std::cout << "deleted " << found->id.str() << "\n";
+      if (json) {
+        std::cout << boost::json::serialize(boost::json::object{{"deleted", found->id.str()}}) << "\n";
+      } else {
+        std::cout << "deleted " << found->id.str() << "\n";
+      }
       return kExitOk;
     };
   });

@@ -131,6 +131,19 @@ Result<void> KeyRing::load_or_create(Store& store) {
   return ok();
 }
 
+Result<void> KeyRing::load(Store& store) {
+  auto keys = store.read([](StoreTx& tx) { return tx.signing_keys(); });
+  if (!keys) return std::move(keys).error();
+  auto set = build(*keys);
+  if (!set) return std::move(set).error();
+  {
+    std::lock_guard lock(mutex_);
+    fingerprint_ = fingerprint_of(*keys, clock_.now(), options_.verify_window);
+  }
+  publish(std::move(*set));
+  return ok();
+}
+
 Result<void> KeyRing::reload(Store& store) {
   auto keys = store.read([](StoreTx& tx) { return tx.signing_keys(); });
   if (!keys) return std::move(keys).error();

@@ -33,6 +33,9 @@ class KeyRing {
   // Loads the keys; when none of the configured algorithm signs yet, makes one (and lets the
   // previous signing key verify only). Call once at start-up.
   Result<void> load_or_create(Store& store);
+  // Loads the keys as stored, writing nothing; there may be no signing key (the CLI, which
+  // signs nothing, must not make or demote keys).
+  Result<void> load(Store& store);
   // Re-reads the keys; publishes a new set when they changed. Safe beside current().
   Result<void> reload(Store& store);
 
