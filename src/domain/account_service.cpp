@@ -170,10 +170,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
       return refused(std::move(r).error(), "", identifier, client);
     }
   }
-  const auto failed = [&](Error e, std::string_view user_id) {
-    if (slowdown_ != nullptr) slowdown_->failed(throttle_key);
-    return refused(std::move(e), user_id, identifier, client);
-  };
+  // The slow-down counted this attempt as a failure before any hashing (LoginSlowdown::check);
+  // only a right password takes that back.
+  const auto failed = [&](Error e, std::string_view user_id) { return refused(std::move(e), user_id, identifier, client); };
 
   std::optional<User> found;
   if (key) {
@@ -191,8 +190,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   if (!matches) return std::move(matches).error();
   if (!*matches) return failed(bad_credentials("wrong password"), user.id.str());
   // Only now, with the right password, may the answer reveal the account's state.
-  if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
-  if (settings_.require_verified && !user.email_verified) {
+  if (user.disabled || (settings_.require_verified && !user.email_verified)) {
+    if (slowdown_ != nullptr) slowdown_->password_proved(throttle_key);
+    if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
     return refused(make_error(errc::email_not_verified, "", "login: email not verified"), user.id.str(), identifier, client);
   }
 

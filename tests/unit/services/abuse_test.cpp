@@ -84,10 +84,11 @@ struct SlowedServices : Services {
 
 TEST(LoginSlowdown, FiveFailuresAreFreeThenDelaysGrowAndAreCapped) {
   SlowedServices s;
-  EXPECT_EQ(s.slowdown.delay_after(5), 0s);
-  EXPECT_EQ(s.slowdown.delay_after(6), 1s);
-  EXPECT_EQ(s.slowdown.delay_after(7), 2s);
-  EXPECT_EQ(s.slowdown.delay_after(8), 4s);
+  EXPECT_EQ(s.slowdown.delay_after(4), 0s);
+  EXPECT_EQ(s.slowdown.delay_after(5), 1s);  // five failures: the next attempt waits
+  EXPECT_EQ(s.slowdown.delay_after(6), 2s);
+  EXPECT_EQ(s.slowdown.delay_after(7), 4s);
+  EXPECT_EQ(s.slowdown.delay_after(11), 60s);
   EXPECT_EQ(s.slowdown.delay_after(12), 60s);
   EXPECT_EQ(s.slowdown.delay_after(1000), 60s);
 }
@@ -95,10 +96,10 @@ TEST(LoginSlowdown, FiveFailuresAreFreeThenDelaysGrowAndAreCapped) {
 TEST(LoginSlowdown, SlowsAnAccountAfterRepeatedFailuresWithoutLockingItForever) {
   SlowedServices s;
   s.signup("slow@example.com");
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(s.login("slow@example.com", "Wrong-Password-12345").code(), errc::invalid_credentials) << i;
   }
-  // The sixth failure imposed a 1 s wait: even the right password must wait (no hash is spent).
+  // The fifth failure imposed a 1 s wait: even the right password must wait (no hash is spent).
   auto waiting = s.login("slow@example.com", kGoodPassword);
   ASSERT_FALSE(waiting);
   EXPECT_EQ(waiting.code(), errc::rate_limited);
