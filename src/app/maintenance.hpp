@@ -17,6 +17,9 @@ class Maintenance {
   ~Maintenance();
   void start();
   void stop();
+  // Reads revocations now rather than at the next poll (a PostgreSQL notification: another
+  // instance revoked something). Safe from any thread.
+  void wake();
 
  private:
   void loop();
@@ -24,6 +27,7 @@ class Maintenance {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -142,6 +142,8 @@ int serve(const config::Config& config) {
   }
   Maintenance maintenance(rt);
   maintenance.start();
+  // PostgreSQL: other instances' revocations arrive by LISTEN/NOTIFY within milliseconds.
+  auto listener = store::listen_for_changes(config.database, [&maintenance] { maintenance.wake(); });
 
   // Mail: SMTP when configured; otherwise the log, so the zero-config server works end to end.
   std::unique_ptr<mail::Sender> sender;
@@ -180,6 +182,7 @@ int serve(const config::Config& config) {
 
   // The server has drained: finish what the workers hold, then stop them. The outbox sender
   // finishes the mail in hand and gives back the rest for the next start.
+  listener.reset();
   maintenance.stop();
   rt.email->set_notifier(nullptr);
   outbox.stop();

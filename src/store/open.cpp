@@ -1,5 +1,6 @@
 #include "store/open.hpp"
 
+#include "store/postgres/listener.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -16,6 +17,13 @@ Result<Opened> open_store(std::string_view database_url, const Options& options)
   }
   return make_error(errc::internal_error, "TESSERA_DATABASE: write sqlite://PATH or postgres://user:pass@host:port/db",
                     "store: unknown database URL scheme");
+}
+
+std::unique_ptr<ChangeListener> listen_for_changes(std::string_view database_url, std::function<void()> on_change) {
+  if (!database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://")) return nullptr;
+  auto target = postgres::parse_target(database_url);
+  if (!target) return nullptr;  // open_store() has refused this URL already
+  return std::make_unique<postgres::Listener>(std::move(*target), std::move(on_change));
 }
 
 }  // namespace tessera::store

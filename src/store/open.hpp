@@ -1,6 +1,7 @@
 #pragma once
 // Opens the store named by TESSERA_DATABASE: sqlite://PATH or postgres://... .
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -26,5 +27,17 @@ struct Opened {
 
 // Opens (and for SQLite creates) the database. Does not migrate.
 Result<Opened> open_store(std::string_view database_url, const Options& options);
+
+// Tells a running server that another process changed state it caches (revocations), so it
+// reads the change at once instead of at its next poll. Destroying it stops it.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+};
+
+// PostgreSQL: LISTEN/NOTIFY on a connection of its own (postgres/listener.hpp); `on_change` runs
+// on the listener's thread for each notification and after each (re)connect, and must be quick.
+// SQLite: nullptr. Another process on the same SQLite file (the CLI) is seen by the poll.
+std::unique_ptr<ChangeListener> listen_for_changes(std::string_view database_url, std::function<void()> on_change);
 
 }  // namespace tessera::store

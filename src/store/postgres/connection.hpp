@@ -183,6 +183,8 @@ class Connection {
   const Failure& failure() const { return failure_; }
   // Forgets the failures of an earlier attempt.
   void clear_failures();
+  // The libpq handle, for the one user that waits on the socket itself (listener.cpp).
+  PGconn* native() const { return conn_; }
 
  private:
   Connection(PGconn* conn, const Target& target) : conn_(conn), target_(&target) {}

@@ -9,6 +9,7 @@
 // every process that shares the database. The cost is that appends (rare: a logout, a
 // revocation, a reuse) wait for each other until commit; nothing else takes this lock.
 // (A rolled-back append leaves a gap, which readers step over harmlessly.)
+#include "store/postgres/listener.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -31,6 +32,11 @@ Result<std::int64_t> PostgresTx::append_revocation(const RevocationEvent& e) {
   if (auto locked = c_.query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", kRevocationAppendLock);
       !locked) {
     return std::move(locked).error();
+  }
+  // Wakes every instance's listener (listener.hpp) when this transaction commits; nothing is
+  // sent if it rolls back.
+  if (auto notified = c_.query("SELECT pg_notify($1, '')", std::string_view(kRevocationChannel)); !notified) {
+    return std::move(notified).error();
   }
   auto rows = c_.query(
       "INSERT INTO revocation_events (kind, subject, version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) "

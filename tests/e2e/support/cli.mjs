@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, TEST_DEFAULTS } from './tessera.mjs';
+import { BIN, TEST_DEFAULTS, databaseOf } from './tessera.mjs';
 
 // A fresh directory for a database the CLI and a server can share.
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'tessera-cli-'));
 
-// The TESSERA_DATABASE of the SQLite file in `dir` (the one startTessera({dir}) uses).
-export const databaseOf = (dir) => `sqlite://${join(dir, 'tessera.db')}`;
+// The TESSERA_DATABASE that startTessera({dir}) uses.
+export { databaseOf };
 
 export function runCli(args, { dir, env = {}, input, timeoutMs = 20000 } = {}) {
   const fullEnv = {

@@ -1,5 +1,5 @@
-// Starts a real `tessera serve` for black-box tests: its own temporary directory and SQLite
-// database, a free loopback port (TESSERA_LISTEN=127.0.0.1:0, read back from the "listening"
+// Starts a real `tessera serve` for black-box tests: its own temporary directory and database
+// (SQLite, or PostgreSQL under e2e_pg.*), a free loopback port (TESSERA_LISTEN=127.0.0.1:0, read back from the "listening"
 // log line), and every log line kept for assertions.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,8 +7,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { databaseFor, sharedPostgresUrl } from './postgres.mjs';
 
 export const BIN = process.env.TESSERA_BIN ?? resolve(import.meta.dirname, '../../../build/debug/tessera');
+
+// Under the sanitizer build (`ctest --preset asan`) the sanitizers' options, set by the test
+// preset, reach every process a test starts too.
+const SANITIZER_ENV = Object.fromEntries(
+  ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]),
+);
 
 // Settings every test server gets unless the test overrides them. The Argon2id cost is lowered
 // so the suite runs in seconds; the default cost is covered by unit tests and benchmarks.
@@ -18,13 +25,29 @@ export const TEST_DEFAULTS = {
   TESSERA_ARGON2_MEMORY_KIB: '4096',
   TESSERA_ARGON2_ITERATIONS: '1',
   TESSERA_LOG: 'info',
+  ...SANITIZER_ENV,
 };
+
+// The lines of a sanitizer report (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer)
+// among a process's stderr lines, or none.
+export function sanitizerReport(rawLines) {
+  const start = rawLines.findIndex((l) => /==\d+==ERROR: (Address|Leak)Sanitizer|runtime error: |^SUMMARY: \w+Sanitizer/.test(l));
+  return start < 0 ? [] : rawLines.slice(start);
+}
+
+// The TESSERA_DATABASE of the server whose home is `home`: the SQLite file in it, or under
+// `e2e_pg.*` a database of its own on the shared PostgreSQL (support/postgres.mjs). The CLI run
+// with the same `home` (support/cli.mjs) reaches the same database.
+export function databaseOf(home) {
+  const pg = sharedPostgresUrl();
+  return pg ? databaseFor(pg, home) : `sqlite://${join(home, 'tessera.db')}`;
+}
 
 export async function startTessera({ env = {}, args = [], dir, keepDir = false, timeoutMs = 15000 } = {}) {
   const home = dir ?? mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   const fullEnv = {
     PATH: process.env.PATH,
-    TESSERA_DATABASE: `sqlite://${join(home, 'tessera.db')}`,
+    TESSERA_DATABASE: databaseOf(home),
     ...TEST_DEFAULTS,
     ...env,
   };
@@ -88,6 +111,9 @@ export async function startTessera({ env = {}, args = [], dir, keepDir = false, 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const [code, sig] = await exited;
       if (!keepDir && !dir) rmSync(home, { recursive: true, force: true });
+      // A memory error, leak or undefined behaviour in the server fails the test that ran it.
+      const report = sanitizerReport(lines.filter((l) => l.raw !== undefined).map((l) => l.raw));
+      if (report.length > 0) throw new Error(`tessera reported a sanitizer error:\n${report.join('\n')}`);
       return { code, signal: sig };
     },
     // Kills the process at once (a crash), keeping the directory for a restart.

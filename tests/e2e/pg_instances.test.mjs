@@ -1,0 +1,148 @@
+// Several Tessera instances on one PostgreSQL (SPEC §6, issue 5): what one instance does, the
+// others honour. Two real `tessera serve` processes share a private PostgreSQL cluster
+// (Debian's postgresql, loopback, temp dir); clients alternate between them as a load balancer
+// would. Revocations travel by LISTEN/NOTIFY and must bite on the other instance within one
+// second.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera } from './support/tessera.mjs';
+import { startPostgres } from './support/postgres.mjs';
+import { runCli, eventually } from './support/cli.mjs';
+import { client, signup, login, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
+import { assertProblem, assertTokenResponse } from './support/expect.mjs';
+
+let pg, a, b, apiA, apiB, noGraceA, noGraceB, ngA, ngB;
+const shared = (extra = {}) => ({ TESSERA_DATABASE: pg.url, ...extra });
+
+before(async () => {
+  pg = await startPostgres();
+  // One instance migrates and makes the signing key; the others start on the ready database.
+  a = await startTessera({ env: shared() });
+  b = await startTessera({ env: shared() });
+  apiA = client(a.url);
+  apiB = client(b.url);
+  // A second pair with no grace interval, where every reuse is a reuse.
+  noGraceA = await startTessera({ env: shared({ TESSERA_REFRESH_REUSE_GRACE: '0s' }) });
+  noGraceB = await startTessera({ env: shared({ TESSERA_REFRESH_REUSE_GRACE: '0s' }) });
+  ngA = client(noGraceA.url);
+  ngB = client(noGraceB.url);
+});
+after(async () => {
+  await Promise.all([a?.stop(), b?.stop(), noGraceA?.stop(), noGraceB?.stop()]);
+  pg?.stop();
+});
+
+// Resolves once `token` is refused on `api` (401), with how long that took.
+const refusedWithin = (api, token, what) =>
+  eventually(async () => (await api.get('/auth/me', { token })).status === 401, { withinMs: 1000, everyMs: 20, what });
+
+test('both instances report PostgreSQL and are ready', async () => {
+  for (const t of [a, b]) {
+    assert.equal((await client(t.url).get('/readyz')).status, 200);
+    assert.ok(t.lines.some((l) => l.msg === 'listening' && l.database === 'postgres'));
+  }
+});
+
+test('an account made on one instance logs in on the other; its tokens work on both', async () => {
+  const s = await signup(apiA);
+  const again = await login(apiB, s);
+  assert.equal(again.user.id, s.user.id);
+  for (const api of [apiA, apiB]) {
+    assert.equal((await api.get('/auth/me', { token: s.access })).status, 200);
+    assert.equal((await api.get('/auth/me', { token: again.access })).status, 200);
+  }
+  // Both sessions are listed on either instance.
+  const listed = await apiB.get('/auth/sessions', { token: s.access });
+  assert.equal(listed.status, 200);
+  assert.equal(listed.body.sessions.length, 2);
+});
+
+test('a refresh token rotated on one instance continues on the other, and the old one is spent', async () => {
+  const s = await signup(ngA);
+  const r1 = assertTokenResponse(await ngB.post('/auth/refresh', { json: { refresh_token: s.refresh } }), 200);
+  const r2 = assertTokenResponse(await ngA.post('/auth/refresh', { json: { refresh_token: r1.refresh_token } }), 200);
+  assert.notEqual(r2.refresh_token, r1.refresh_token);
+  // Reusing the first one (no grace) is detected whichever instance sees it, and ends the session.
+  assertProblem(await ngB.post('/auth/refresh', { json: { refresh_token: s.refresh } }), 401, 'refresh_token_reused');
+  assertProblem(await ngA.post('/auth/refresh', { json: { refresh_token: r2.refresh_token } }), 401, 'invalid_refresh_token');
+});
+
+test('logout on one instance stops the access token on the other within a second', async () => {
+  const s = await signup(apiA);
+  assert.equal((await apiB.get('/auth/me', { token: s.access })).status, 200, 'cached as valid on B first');
+  assert.equal((await apiA.post('/auth/logout', { token: s.access, json: { refresh_token: s.refresh } })).status, 204);
+  const { ms } = await refusedWithin(apiB, s.access, 'B refusing a token logged out on A');
+  assert.ok(ms <= 1000, `took ${ms} ms`);
+});
+
+test('logout-all, session delete and a password change on one instance reach the other within a second', async () => {
+  // logout-all on B: both sessions' tokens stop on A.
+  const s = await signup(apiB);
+  const second = await login(apiB, s);
+  for (const t of [s, second]) assert.equal((await apiA.get('/auth/me', { token: t.access })).status, 200);
+  assert.equal((await apiB.post('/auth/logout-all', { token: s.access })).status, 204);
+  await refusedWithin(apiA, s.access, 'logout-all: first session');
+  await refusedWithin(apiA, second.access, 'logout-all: second session');
+
+  // DELETE /auth/sessions/{id} on A: that session's token stops on B, the caller's stays.
+  const u = await signup(apiA);
+  const other = await login(apiA, u);
+  assert.equal((await apiB.get('/auth/me', { token: other.access })).status, 200);
+  assert.equal((await apiA.del(`/auth/sessions/${other.sid}`, { token: u.access })).status, 204);
+  await refusedWithin(apiB, other.access, 'a deleted session');
+  assert.equal((await apiB.get('/auth/me', { token: u.access })).status, 200, 'the caller is untouched');
+
+  // Password change on B: the other session's token stops on A.
+  const p = await signup(apiB);
+  const elsewhere = await login(apiA, p);
+  assert.equal((await apiA.get('/auth/me', { token: elsewhere.access })).status, 200);
+  const changed = await apiB.post('/auth/password', {
+    token: p.access,
+    json: { current_password: GOOD_PASSWORD, new_password: `${GOOD_PASSWORD}-Changed!` },
+  });
+  assert.equal(changed.status, 200, changed.text);
+  await refusedWithin(apiA, elsewhere.access, 'a password change');
+});
+
+test('an account disabled through the CLI is refused by both running instances within a second', async () => {
+  const email = uniqueEmail('disabled');
+  const s = await signup(apiA, { email });
+  for (const api of [apiA, apiB]) assert.equal((await api.get('/auth/me', { token: s.access })).status, 200);
+  const run = await runCli(['user', 'disable', email], { env: { TESSERA_DATABASE: pg.url } });
+  assert.equal(run.code, 0, run.stderr);
+  await refusedWithin(apiA, s.access, 'A refusing a disabled user');
+  await refusedWithin(apiB, s.access, 'B refusing a disabled user');
+});
+
+test('concurrent refreshes of one token at both instances share one successor inside the grace interval', async () => {
+  const s = await signup(apiA);
+  const apis = [apiA, apiB];
+  const results = await Promise.all(
+    Array.from({ length: 16 }, (_, i) => apis[i % 2].post('/auth/refresh', { json: { refresh_token: s.refresh } })),
+  );
+  assert.deepEqual(results.map((r) => r.status), Array(16).fill(200), results.map((r) => r.text).join('\n'));
+  const successors = new Set(results.map((r) => r.body.refresh_token));
+  assert.equal(successors.size, 1, 'one successor, handed to every racer');
+  // That successor is live and rotates normally.
+  const [next] = successors;
+  assertTokenResponse(await apiB.post('/auth/refresh', { json: { refresh_token: next } }), 200);
+});
+
+test('concurrent refreshes of one token at both instances yield at most one live successor without grace', async () => {
+  const s = await signup(ngA);
+  const apis = [ngA, ngB];
+  const results = await Promise.all(
+    Array.from({ length: 16 }, (_, i) => apis[i % 2].post('/auth/refresh', { json: { refresh_token: s.refresh } })),
+  );
+  const won = results.filter((r) => r.status === 200);
+  assert.ok(won.length <= 1, `${won.length} racers got a successor`);
+  for (const r of results) {
+    if (r.status !== 200) assert.equal(r.status, 401, r.text);
+  }
+  // The losers presented a spent token: reuse, so the session is over and no successor lives on.
+  const reused = results.filter((r) => r.body?.code === 'refresh_token_reused');
+  assert.ok(reused.length >= 1, 'the reuse was detected');
+  for (const w of won) {
+    assertProblem(await ngB.post('/auth/refresh', { json: { refresh_token: w.body.refresh_token } }), 401, 'invalid_refresh_token');
+  }
+});
