@@ -33,6 +33,13 @@ TEST(StrictJson, RefusesTrailingGarbageCommentsAndDeepNesting) {
   EXPECT_FALSE(json::parse_strict(""));
 }
 
+TEST(StrictJson, RefusesNumbersThatAreNotFiniteDoubles) {
+  EXPECT_FALSE(json::parse_strict("[1e400]"));
+  EXPECT_FALSE(json::parse_strict("[-1e400]"));
+  EXPECT_FALSE(json::parse_strict("[0e400]"));  // NaN in Boost 1.81
+  EXPECT_TRUE(json::parse_strict("[1.7976931348623157e308,5e-324,18446744073709551615,-0]"));
+}
+
 TEST(StrictJson, RefusesInvalidUtf8) {
   EXPECT_FALSE(json::parse_strict("{\"a\":\"\xff\"}"));
   EXPECT_FALSE(json::parse_strict("{\"a\":\"\xed\xa0\x80\"}"));  // a UTF-16 surrogate
