@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Tessera side by side with the NestJS peer (../shared/peers), in one run on this machine.
+#
+#   sudo bench/compare.sh [--postgres]
+#
+# Starts Tessera on SQLite (rate limits off, default Argon2id cost) and, with --postgres, on a
+# throwaway PostgreSQL as well; starts the peer on PostgreSQL; seeds the same number of users in
+# each; runs the same wrk profile against each (guarded GET /profile with a valid token, login,
+# refresh where every request rotates a live token, signup, and a login flood); measures the
+# Argon2id hash floor in the same run; records idle and peak RSS and Tessera's start-up time on
+# an existing database; prints one table with the ratios Tessera/peer and login/signup as a
+# share of the hash-bound ceiling (cores / hash time). Loopback only; every load bounded by -d.
+# It stops everything it started.
+#
+# Env: DUR (15s) THREADS (2) CONNS (32) FLOOD_CONNS (256) SEED_USERS (256) OUT (/tmp/tessera-compare)
+#      PEER_DIR (../shared/peers next to the repository) PEER_WORK (/var/tmp/tessera-peer-nestjs)
+#      PGPORT (55433) TESSERA_LOG (info)
+set -euo pipefail
+
+POSTGRES=0
+for arg in "$@"; do
+  case "$arg" in
+    --postgres) POSTGRES=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "unknown argument $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+PEER_DIR=${PEER_DIR:-$(cd "$ROOT/../shared/peers" 2>/dev/null && pwd || true)}
+DUR=${DUR:-15s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+FLOOD_CONNS=${FLOOD_CONNS:-256}
+SEED_USERS=${SEED_USERS:-256}
+OUT=${OUT:-/tmp/tessera-compare}
+PGPORT=${PGPORT:-55433}
+PEER_WORK=${PEER_WORK:-/var/tmp/tessera-peer-nestjs}
+PEER_PORT=3300
+TS_PORT=18500
+TP_PORT=18501
+PGBIN=/usr/lib/postgresql/15/bin
+TICK=$(getconf CLK_TCK)
+PEER_PASSWORD='bench-Passw0rd!'
+TS_PASSWORD='Bench-Tessera-Passphrase-2026'
+export TESSERA_LOG=${TESSERA_LOG:-info}
+
+log() { printf '[compare] %s\n' "$*" >&2; }
+[[ $(id -u) -eq 0 ]] || { echo "run as root (apt-get, runuser postgres, /proc/PID/clear_refs)" >&2; exit 1; }
+[[ -n "$PEER_DIR" && -f "$PEER_DIR/bench.sh" ]] || { echo "the peer is not at ${PEER_DIR:-../shared/peers}; set PEER_DIR" >&2; exit 1; }
+
+PIDS=()
+PG_PID=""
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$p" 2>/dev/null; done
+  if [[ -n "$PG_PID" ]] && kill -0 "$PG_PID" 2>/dev/null; then
+    kill -INT "$PG_PID"
+    for _ in $(seq 100); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
+trap cleanup EXIT INT TERM
+
+# ------------------------------------------------------------------ packages and builds
+missing=()
+for p in postgresql-15 wrk libcrypt-dev libsodium-dev gcc curl; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || { echo "node >= 20 is needed" >&2; exit 1; }
+"$ROOT/scripts/deps.sh" build
+log "building tessera (release)"
+(cd "$ROOT" && cmake --preset release >/dev/null && flock /tmp/tessera-build.lock cmake --build --preset release --target tessera >/dev/null)
+TESSERA="$ROOT/build/release/tessera"
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+chmod 755 "$OUT"
+
+# ------------------------------------------------------------------ hash floor
+log "hash floor (20 runs each, then two copies at once)"
+cc -O2 -o "$OUT/hashfloor" "$PEER_DIR/floor/hashfloor.c" -lcrypt -lsodium
+"$OUT/hashfloor" 20 >"$OUT/hashfloor.txt"
+"$OUT/hashfloor" 20 >"$OUT/hashfloor-a.txt" & HA=$!
+"$OUT/hashfloor" 20 >"$OUT/hashfloor-b.txt" & HB=$!
+wait "$HA" "$HB"
+median() { awk -v k="$1" '$0 ~ k {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms=/) {sub(/median_ms=/, "", $i); print $i}}' "$2" | head -1; }
+AR_MS=$(median argon2id "$OUT/hashfloor.txt")
+AR_PAR_MS=$(cat "$OUT/hashfloor-a.txt" "$OUT/hashfloor-b.txt" | awk '/argon2id/ {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms=/) {sub(/median_ms=/, "", $i); s += $i; n++}} END {printf "%.2f", s / n}')
+NPROC=$(nproc)
+
+# ------------------------------------------------------------------ PostgreSQL
+PGDATA="$OUT/pgdata"
+mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA"
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 --no-locale >"$OUT/initdb.log" 2>&1
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
+  -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+PG_PID=$(head -1 "$PGDATA/postmaster.pid")
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'CREATE DATABASE peer' >/dev/null
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'CREATE DATABASE tessera' >/dev/null
+log "postgres on 127.0.0.1:$PGPORT"
+
+# ------------------------------------------------------------------ helpers
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+READY_MS=0
+wait_ready() {  # URL PID T0_NS -> sets READY_MS: milliseconds from T0 until URL answers 200
+  local url=$1 pid=$2 t0=$3 t1
+  for _ in $(seq 4000); do
+    if curl -sf -o /dev/null "$url"; then
+      t1=$(date +%s%N)
+      READY_MS=$(((t1 - t0) / 1000000))
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { echo "server $pid died; see $OUT/*.log" >&2; exit 1; }
+    sleep 0.005
+  done
+  echo "server $pid not ready in 20 s" >&2
+  exit 1
+}
+
+start_peer() {
+  (cd "$PEER_WORK" && exec env NODE_ENV=production PORT=$PEER_PORT HOST=127.0.0.1 \
+    DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/peer" JWT_SECRET="bench-access-$RANDOM$RANDOM" \
+    JWT_REFRESH_SECRET="bench-refresh-$RANDOM$RANDOM" node dist/main.js) >>"$OUT/peer.log" 2>&1 &
+  PEER_PID=$!
+  PIDS+=("$PEER_PID")
+  # /profile answers 401 without a token: any answer means it is up.
+  for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$PEER_PORT/profile" && break; sleep 0.1; done
+}
+
+start_tessera() {  # NAME PORT DATABASE -> sets TS_PID and READY_MS (start-up to ready)
+  local name=$1 port=$2 db=$3 t0
+  t0=$(date +%s%N)
+  TESSERA_DATABASE="$db" TESSERA_LISTEN="127.0.0.1:$port" TESSERA_RATE_LIMITS=off \
+    "$TESSERA" serve >>"$OUT/$name.log" 2>&1 &
+  TS_PID=$!
+  PIDS+=("$TS_PID")
+  wait_ready "http://127.0.0.1:$port/readyz" "$TS_PID" "$t0"
+}
+
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+}
+
+ROWS=()
+run_wrk() {  # SERVER RUN PID WRK-ARGS...
+  local server=$1 run=$2 pid=$3; shift 3
+  local f="$OUT/wrk-$server-$run.txt"
+  echo 5 >"/proc/$pid/clear_refs"
+  wrk "$@" >"$f" 2>&1 || true
+  local hwm; hwm=$(hwm_kb "$pid")
+  local row
+  row=$(awk -v server="$server" -v run="$run" -v hwm="$hwm" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ {rps=$2} /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
+    END {printf "%s %s %.1f %.2f %.2f %d %.1f\n", server, run, rps, p50, p99, bad + 0, hwm / 1024}' "$f")
+  ROWS+=("$row")
+  log "$row"
+}
+
+profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
+  local server=$1 base=$2 pid=$3 kind=$4
+  local W=(-t"$THREADS" -c"$CONNS" -d"$DUR" --latency --timeout 30s)
+  local dir="$OUT/$server" && mkdir -p "$dir"
+  if [[ $kind == peer ]]; then
+    node "$PEER_DIR/bench/seed.mjs" "$base" "$SEED_USERS" "$dir" 8 "seed$RANDOM" >&2
+  else
+    node "$HERE/load/seed.mjs" "$base" "$SEED_USERS" "$dir" "$TS_PASSWORD" 8 "seed$RANDOM" >&2
+  fi
+  local access; access=$(cat "$dir/access.txt")
+  wrk -t"$THREADS" -c"$CONNS" -d5s -H "Authorization: Bearer $access" "$base/profile" >/dev/null 2>&1 || true
+  run_wrk "$server" get "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/profile"
+  if [[ $kind == peer ]]; then
+    run_wrk "$server" refresh "$pid" "${W[@]}" -s "$PEER_DIR/bench/refresh.lua" "$base" -- "$dir/refresh.txt" "$THREADS"
+    run_wrk "$server" login "$pid" "${W[@]}" -s "$PEER_DIR/bench/login.lua" "$base" -- "$dir/users.txt" "$PEER_PASSWORD" "$THREADS"
+    run_wrk "$server" signup "$pid" "${W[@]}" -s "$PEER_DIR/bench/signup.lua" "$base" -- "run$RANDOM" "$PEER_PASSWORD"
+  else
+    run_wrk "$server" refresh "$pid" "${W[@]}" -s "$HERE/load/refresh.lua" "$base" -- "$dir/refresh.txt" "$THREADS"
+    run_wrk "$server" login "$pid" "${W[@]}" -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
+    run_wrk "$server" signup "$pid" "${W[@]}" -s "$HERE/load/signup.lua" "$base" -- "run$RANDOM" "$TS_PASSWORD"
+    run_wrk "$server" flood "$pid" -t"$THREADS" -c"$FLOOD_CONNS" -d10s --latency --timeout 30s \
+      -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
+  fi
+}
+
+# ------------------------------------------------------------------ the peer
+# Built in a copy (PEER_WORK), so ../shared stays as it is; node_modules is kept between runs.
+log "peer: npm ci (first time) and tsc in $PEER_WORK"
+mkdir -p "$PEER_WORK" && cp -R "$PEER_DIR/nestjs/." "$PEER_WORK/"
+(cd "$PEER_WORK" && { [[ -d node_modules ]] || npm ci --include=dev --no-audit --no-fund >"$OUT/peer-npm.log" 2>&1; } \
+  && rm -rf dist && npx --no-install tsc -p tsconfig.json)
+start_peer
+sleep 2
+PEER_IDLE=$(rss_kb "$PEER_PID")
+profile peer "http://127.0.0.1:$PEER_PORT" "$PEER_PID" peer
+stop_pid "$PEER_PID"
+
+# ------------------------------------------------------------------ Tessera on SQLite
+log "tessera on SQLite"
+start_tessera tessera-sqlite "$TS_PORT" "sqlite://$OUT/tessera.db"
+stop_pid "$TS_PID"   # the first start made the schema and the key; now time a start on that database
+start_tessera tessera-sqlite "$TS_PORT" "sqlite://$OUT/tessera.db"
+TS_START_MS=$READY_MS
+sleep 2
+TS_IDLE=$(rss_kb "$TS_PID")
+profile tessera-sqlite "http://127.0.0.1:$TS_PORT" "$TS_PID" tessera
+stop_pid "$TS_PID"
+
+TP_IDLE=""
+TP_START_MS=""
+if ((POSTGRES)); then
+  log "tessera on PostgreSQL"
+  start_tessera tessera-pg "$TP_PORT" "postgres://postgres@127.0.0.1:$PGPORT/tessera"
+  stop_pid "$TS_PID"
+  start_tessera tessera-pg "$TP_PORT" "postgres://postgres@127.0.0.1:$PGPORT/tessera"
+  TP_START_MS=$READY_MS
+  sleep 2
+  TP_IDLE=$(rss_kb "$TS_PID")
+  profile tessera-pg "http://127.0.0.1:$TP_PORT" "$TS_PID" tessera
+  stop_pid "$TS_PID"
+fi
+
+# ------------------------------------------------------------------ summary
+{
+  echo "## Tessera vs the NestJS peer ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+  echo
+  echo "machine: nproc=$NPROC, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(uname -r)"
+  echo "wrk -t$THREADS -c$CONNS -d$DUR (flood: -c$FLOOD_CONNS -d10s); $SEED_USERS seeded users each; tessera log level $TESSERA_LOG"
+  echo "Argon2id m=19456 KiB t=2 p=1: one hash ${AR_MS} ms alone, ${AR_PAR_MS} ms with two at once;" \
+       "hash-bound ceiling = $NPROC cores / hash = $(awk -v n="$NPROC" -v a="$AR_PAR_MS" 'BEGIN {printf "%.1f", n * 1000 / a}') logins/s"
+  echo
+  echo "| server | run | req/s | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
+  echo "|---|---|---|---|---|---|---|"
+  for r in "${ROWS[@]}"; do echo "$r" | awk '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7}'; done
+  echo
+  echo "idle RSS: peer $((PEER_IDLE / 1024)) MiB, tessera-sqlite $((TS_IDLE / 1024)) MiB${TP_IDLE:+, tessera-pg $((TP_IDLE / 1024)) MiB}"
+  echo "tessera start-up to ready on an existing database: sqlite ${TS_START_MS} ms${TP_START_MS:+, postgres ${TP_START_MS} ms}"
+  echo
+  echo "### Ratios (Tessera / peer) and share of the hash-bound ceiling"
+  printf '%s\n' "${ROWS[@]}" | awk -v ceil="$(awk -v n="$NPROC" -v a="$AR_PAR_MS" 'BEGIN {print n * 1000 / a}')" '
+    {rps[$1 " " $2] = $3; p99[$1 " " $2] = $5; servers[$1] = 1}
+    END {
+      for (s in servers) {
+        if (s == "peer") continue
+        printf "- %s: GET %.1fx (p99 %s ms), refresh %.1fx (%s/s), login %.1fx = %.0f%% of ceiling, signup %.1fx = %.0f%% of ceiling\n",
+          s, rps[s " get"] / rps["peer get"], p99[s " get"], rps[s " refresh"] / rps["peer refresh"], rps[s " refresh"],
+          rps[s " login"] / rps["peer login"], 100 * rps[s " login"] / ceil,
+          rps[s " signup"] / rps["peer signup"], 100 * rps[s " signup"] / ceil
+      }
+    }'
+  echo
+  echo "raw outputs: $OUT/wrk-*.txt, logs: $OUT/*.log"
+} | tee "$OUT/summary.md"
