@@ -41,19 +41,27 @@ std::optional<domain::UserId> user_id_of(const Request& req) {
   return domain::UserId(std::string(id));
 }
 
-// RFC 3339 UTC ("2026-11-23T10:00:00Z") or Unix seconds.
+// RFC 3339 UTC ("2026-11-23T10:00:00Z") or Unix seconds, from 1970 to 2200 (a later time does
+// not fit a TimePoint; found by fuzz/fuzz_http with since=4040-01-01T00:00:00Z).
 Result<std::optional<TimePoint>> time_param(const Request& req, std::string_view name) {
   const auto v = req.query_value(name);
   if (!v || v->empty()) return std::optional<TimePoint>{};
+  const auto in_range = [&](std::int64_t secs) -> Result<std::optional<TimePoint>> {
+    if (!unix_seconds_in_range(secs)) {
+      return make_error(errc::invalid_request, std::string(name) + ": a time from 1970 to 2200");
+    }
+    return std::optional<TimePoint>(from_unix_seconds(secs));
+  };
   std::int64_t secs = 0;
   const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), secs);
-  if (ec == std::errc() && p == v->data() + v->size()) return std::optional<TimePoint>(from_unix_seconds(secs));
+  if (p == v->data() + v->size() && ec == std::errc()) return in_range(secs);
+  if (p == v->data() + v->size() && ec == std::errc::result_out_of_range) return in_range(-1);
   std::tm tm{};
   const char* end = strptime(v->c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (end == nullptr || *end != '\0') {
     return make_error(errc::invalid_request, std::string(name) + ": write 2026-11-23T10:00:00Z or Unix seconds");
   }
-  return std::optional<TimePoint>(from_unix_seconds(timegm(&tm)));
+  return in_range(static_cast<std::int64_t>(timegm(&tm)));
 }
 
 Response not_found_user() { return http::problem(make_error(errc::not_found, "There is no such user.")); }

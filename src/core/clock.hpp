@@ -44,6 +44,12 @@ class ManualClock final : public Clock {
 inline std::int64_t to_unix_seconds(TimePoint t) {
   return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
 }
+// Only for seconds inside [kMinUnixSeconds, kMaxUnixSeconds]: a TimePoint counts nanoseconds in
+// 64 bits, which end in 2262, and converting a time beyond that overflows. Input from outside
+// (a query parameter) is checked with unix_seconds_in_range() first.
 inline TimePoint from_unix_seconds(std::int64_t s) { return TimePoint(Seconds(s)); }
+inline constexpr std::int64_t kMinUnixSeconds = 0;               // 1970-01-01T00:00:00Z
+inline constexpr std::int64_t kMaxUnixSeconds = 7'258'118'400;  // 2200-01-01T00:00:00Z
+inline bool unix_seconds_in_range(std::int64_t s) { return s >= kMinUnixSeconds && s <= kMaxUnixSeconds; }
 
 }  // namespace tessera

@@ -269,6 +269,12 @@ test('bad filters answer 400 invalid_request naming the parameter', async () => 
     [{ since: 'yesterday' }, /since/],
     [{ until: '2026-11-23' }, /until/],
     [{ since: '2026-11-23T10:00:00+01:00' }, /since/],
+    // Times a TimePoint cannot hold (found by fuzz_http) and times before 1970.
+    [{ since: '4040-01-01T00:00:00Z' }, /since/],
+    [{ until: '99999999999' }, /until/],
+    [{ until: '99999999999999999999999' }, /until/],
+    [{ since: '-1' }, /since/],
+    [{ since: '1969-12-31T23:59:59Z' }, /since/],
     [{ page: '0' }, /page/],
     [{ page: 'x' }, /page/],
   ]) {
