@@ -70,9 +70,12 @@ int serve(const config::Config& config) {
 
   auto built = build_runtime(config, config.migrate_on_start ? Migrations::apply : Migrations::require);
   if (!built) {
+    // Bad configuration like the checks above (exit 2): the log line for log pipelines, and the
+    // plain line for whoever started it (the log may be off or elsewhere).
     log::error("start_failed").str("detail", built.error().detail);
     log::stop();
-    return 1;
+    std::cerr << "tessera: " << built.error().detail << "\n";
+    return 2;
   }
   Runtime& rt = **built;
 

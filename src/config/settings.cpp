@@ -506,7 +506,7 @@ Result<Config> load_config(const Sources& sources) {
       const Setting* s = find(key.str());
       const std::string where = std::string(key.str()) + " in " + sources.config_file;
       if (s == nullptr) {
-        return bad(where + ": unknown setting; `tessera serve --help` lists them");
+        return bad(where + ": unknown setting; `tessera --help` lists them");
       }
       auto text = toml_to_text(node);
       if (!text) return bad(where + ": " + text.error().detail);

@@ -55,6 +55,19 @@ test('a bad setting stops start-up with one line naming it and exit code 2', asy
   assert.match(lines[0], /15m/);
 });
 
+test('a database that cannot be opened stops start-up with exit code 2 and a line naming TESSERA_DATABASE', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { BIN } = await import('./support/tessera.mjs');
+  const r = spawnSync(BIN, ['serve'], {
+    env: { PATH: process.env.PATH, TESSERA_LOG: 'off', TESSERA_DATABASE: 'sqlite:///nonexistent-tessera-dir/x.db' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^tessera: TESSERA_DATABASE: .*nonexistent-tessera-dir/);
+});
+
 test('--print-config masks secrets and names where each value came from', async () => {
   const { spawnSync } = await import('node:child_process');
   const { BIN } = await import('./support/tessera.mjs');
