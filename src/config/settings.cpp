@@ -240,7 +240,7 @@ const std::vector<Setting>& table() {
                      [](const Config& c) { return mask_url_password(c.database); }));
     v.push_back(make("migrate_on_start", "true", "run pending schema migrations when `serve` starts",
                      bool_setting(&Config::migrate_on_start), show_bool(&Config::migrate_on_start)));
-    v.push_back(make("db_workers", "0", "database worker threads (0: 4 for SQLite, 8 for PostgreSQL)",
+    v.push_back(make("db_workers", "0", "database worker threads (0: 4) and PostgreSQL pool size (0: 8)",
                      int_setting(&Config::db_workers, 0, 256), show_int(&Config::db_workers)));
     v.push_back(make("smtp_url", "(empty: emails are written to the log)",
                      "smtp://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465",
