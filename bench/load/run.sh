@@ -22,7 +22,7 @@ BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 cd "$ROOT"
 cmake --preset release >/dev/null
-cmake --build --preset release --target tessera >/dev/null
+flock /tmp/tessera-build.lock cmake --build --preset release --target tessera >/dev/null
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 TESSERA_DATABASE="sqlite://$OUT/bench.db" TESSERA_LISTEN="127.0.0.1:$PORT" TESSERA_RATE_LIMITS=off TESSERA_LOG=warn \

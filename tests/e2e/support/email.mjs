@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN, TEST_DEFAULTS, startTessera } from './tessera.mjs';
+import { BIN, TEST_DEFAULTS, databaseOf, startTessera } from './tessera.mjs';
 import { client } from './http.mjs';
 
 // A loopback port that was free a moment ago, so that TESSERA_PUBLIC_URL can name the server's
@@ -107,13 +107,13 @@ export async function submitForm(pageUrl, form, fill = {}, { headers = {} } = {}
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-// `tessera ARGS...` as its own process against the database in `dir` (the one a test server
-// uses). Resolves with the exit code and both outputs.
+// `tessera ARGS...` as its own process against the database of the test server whose home is
+// `dir` (SQLite in it, or its PostgreSQL database under e2e_pg.*). Resolves with the exit code and both outputs.
 export function runCli(args, { dir, env = {}, timeoutMs = 20000 } = {}) {
   const fullEnv = {
     PATH: process.env.PATH,
     ...TEST_DEFAULTS,
-    ...(dir ? { TESSERA_DATABASE: `sqlite://${join(dir, 'tessera.db')}` } : {}),
+    ...(dir ? { TESSERA_DATABASE: databaseOf(dir) } : {}),
     ...env,
   };
   return new Promise((resolve) => {
