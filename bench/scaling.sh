@@ -67,6 +67,7 @@ measure() {
 }
 
 seed() {  # DIR: signs up 256 users through the API
+  mkdir -p "$1"
   node "$HERE/load/seed.mjs" "$BASE" 256 "$1" "$PASSWORD" 8 "u$RANDOM$RANDOM" >/dev/null
 }
 
@@ -99,7 +100,7 @@ sessions() {
   for total in 10000 100000 1000000; do
     local add=$((total - have)) t
     t=$(now_ms)
-    sqlite3 "$db" "PRAGMA busy_timeout=5000;
+    sqlite3 -cmd ".timeout 5000" "$db" "
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $add)
       INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, token_hash)
       SELECT lower(hex(randomblob(16))), '$uid', $t, $t, $t + 86400000, $t + 2592000000, randomblob(32) FROM n;"
@@ -125,7 +126,7 @@ revoked() {
     t=$(now_ms)
     if ((add > 0)); then
       # Live for an hour: longer than any access token, so none has expired when measured.
-      sqlite3 "$db" "PRAGMA busy_timeout=5000;
+      sqlite3 -cmd ".timeout 5000" "$db" "
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $add)
         INSERT INTO revocation_events (kind, subject, version, created_at, expires_at)
         SELECT 'session', lower(hex(randomblob(16))), 0, $t, $t + 3600000 FROM n;"
