@@ -36,6 +36,7 @@
 #include "api/bearer_authenticator.hpp"
 #include "api/browser_policy.hpp"
 #include "api/routes.hpp"
+#include "app/services.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
@@ -98,22 +99,7 @@ Stack& stack() {
     app::Runtime& rt = *st->app.rt;
     const config::Config& config = st->app.config;
     api::Services& services = st->services;
-    services.readiness.draining = [] { return false; };
-    services.readiness.database = [&rt] { return rt.db.store->ping(); };
-    services.web.public_url = config.public_url;
-    services.web.cors_origins = config.cors_origins;
-    services.web.cookie_secure = config.cookie_secure_effective;
-    services.web.refresh_ttl = config.refresh_ttl;
-    services.web.product_name = config.product_name;
-    services.web.verify_redirect = config.verify_redirect;
-    services.accounts = rt.accounts.get();
-    services.sessions = rt.sessions.get();
-    services.email = rt.email.get();
-    services.admin = rt.admin.get();
-    services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
-    services.keys = rt.keys.get();
-    services.jwt_alg = config.jwt_alg;
-    services.issuer = config.issuer;
+    services = app::make_services(rt, [] { return false; });
 
     st->router = std::make_unique<http::Router>(api::build_router(services));
     st->authenticator = std::make_unique<api::BearerAuthenticator>(*rt.tokens);

@@ -15,6 +15,7 @@
 #include "app/http_metrics.hpp"
 #include "app/maintenance.hpp"
 #include "app/runtime.hpp"
+#include "app/services.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/dispatcher.hpp"
@@ -86,24 +87,8 @@ int serve(const config::Config& config) {
   http::WorkerPool db_pool("db", db_workers, 1024);
 
   http::Server* server_ptr = nullptr;
-  api::Services services;
-  services.readiness.draining = [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); };
-  services.readiness.database = [&rt] { return rt.db.store->ping(); };
-  services.web.public_url = config.public_url;
-  services.web.cors_origins = config.cors_origins;
-  services.web.cookie_secure = config.cookie_secure_effective;
-  services.web.refresh_ttl = config.refresh_ttl;
-  services.web.product_name = config.product_name;
-  services.web.verify_redirect = config.verify_redirect;
-  services.web.web_dir = config.web_dir;
-  services.accounts = rt.accounts.get();
-  services.sessions = rt.sessions.get();
-  services.email = rt.email.get();
-  services.admin = rt.admin.get();
-  services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
-  services.keys = rt.keys.get();
-  services.jwt_alg = config.jwt_alg;
-  services.issuer = config.issuer;
+  api::Services services =
+      make_services(rt, [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); });
 
   const http::Router router = api::build_router(services);
   const api::BearerAuthenticator authenticator(*rt.tokens);
