@@ -6,10 +6,11 @@
 //   await submitForm(publicUrl, form, { new_password: 'x' });               // as a browser would
 //   await outboxList(tessera.dir);                                          // `tessera outbox list --json`
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN, TEST_DEFAULTS, databaseOf, startTessera } from './tessera.mjs';
+import { startTessera } from './tessera.mjs';
+import { runCli } from './cli.mjs';
 import { client } from './http.mjs';
 
 // A loopback port that was free a moment ago, so that TESSERA_PUBLIC_URL can name the server's
@@ -107,22 +108,8 @@ export async function submitForm(pageUrl, form, fill = {}, { headers = {} } = {}
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-// `tessera ARGS...` as its own process against the database of the test server whose home is
-// `dir` (SQLite in it, or its PostgreSQL database under e2e_pg.*). Resolves with the exit code and both outputs.
-export function runCli(args, { dir, env = {}, timeoutMs = 20000 } = {}) {
-  const fullEnv = {
-    PATH: process.env.PATH,
-    ...TEST_DEFAULTS,
-    ...(dir ? { TESSERA_DATABASE: databaseOf(dir) } : {}),
-    ...env,
-  };
-  return new Promise((resolve) => {
-    execFile(BIN, args, { env: fullEnv, cwd: dir, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr, signal: err?.signal ?? null });
-    });
-  });
-}
+// `tessera ARGS...` against the database of the test server whose home is `dir` (support/cli.mjs).
+export { runCli };
 
 // `tessera outbox list --json` for the database in `dir`: one object per mail, newest first.
 export async function outboxList(dir, { state } = {}) {
