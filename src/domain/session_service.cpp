@@ -14,6 +14,16 @@ Error invalid_refresh(std::string reason) {
   return make_error(errc::invalid_refresh_token, "", "refresh: " + std::move(reason));
 }
 
+// Whether `presented` is the immediate parent of the session's current token, rotated so
+// recently that a second tab may still present it. `now` is read before the store's row lock
+// is taken, so a racer on another instance can see a rotation stamped a moment *after* its own
+// `now`: the difference is then negative, and a plain `<=` against a zero grace would call
+// that "inside the grace" and hand out the successor twice. A zero grace therefore means none.
+bool parent_inside_grace(const Session& s, const std::string& presented, TimePoint now, std::chrono::seconds grace) {
+  if (grace <= std::chrono::seconds::zero() || !s.rotated_at) return false;
+  return crypto::constant_time_equal(s.previous_token_hash, presented) && now - *s.rotated_at <= grace;
+}
+
 }  // namespace
 
 SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
@@ -167,9 +177,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     if (s.revoked()) return invalid("token of a revoked session (" + s.revoke_reason + ")");
     // Inside the grace interval, the immediate parent of the current token gets the same
     // successor (two tabs refreshing at once). Anything else is reuse: a stolen token.
-    const bool is_parent = crypto::constant_time_equal(s.previous_token_hash, *hash);
-    const bool in_grace = s.rotated_at && now - *s.rotated_at <= settings_.refresh_reuse_grace;
-    if (is_parent && in_grace && !s.expired(now)) {
+    if (parent_inside_grace(s, *hash, now, settings_.refresh_reuse_grace) && !s.expired(now)) {
       if (auto successor = open_successor(presented, s.successor_sealed)) {
         auto user = owner(s);
         if (!user) return std::move(user).error();
@@ -239,8 +247,7 @@ Result<void> SessionService::logout_by_refresh_token(std::string_view presented,
       // A tab that logs out with the parent it just rotated still ends the session.
       auto older = tx.session_by_retired_token(*hash);
       if (!older) return std::move(older).error();
-      if (*older && crypto::constant_time_equal((*older)->previous_token_hash, *hash) && (*older)->rotated_at &&
-          now - *(*older)->rotated_at <= settings_.refresh_reuse_grace) {
+      if (*older && parent_inside_grace(**older, *hash, now, settings_.refresh_reuse_grace)) {
         s = std::move(**older);
       }
     }

@@ -81,6 +81,40 @@ TEST(Sessions, NoGraceMeansTheParentIsReuseAtOnce) {
   EXPECT_EQ(s.sessions->refresh(token_of(t0), s.client).code(), errc::refresh_token_reused);
 }
 
+// The racer that waited for the row lock read its clock before the winner stamped the
+// rotation, so it can see `now` at or before `rotated_at`. Without grace that is still reuse.
+TEST(Sessions, NoGraceMeansReuseEvenAtTheSameInstantOrWithAClockBehind) {
+  auto settings = Services::default_settings();
+  settings.refresh_reuse_grace = 0s;
+  Services s(settings);
+  auto t0 = s.signup("nograce-same-instant@example.com");
+  auto t1 = s.sessions->refresh(token_of(t0), s.client);
+  ASSERT_TRUE(t1);
+  auto same_instant = s.sessions->refresh(token_of(t0), s.client);
+  ASSERT_FALSE(same_instant) << "a second successor at the same instant";
+  EXPECT_EQ(same_instant.code(), errc::refresh_token_reused);
+
+  auto u0 = s.signup("nograce-clock-behind@example.com");
+  s.clock.advance(2s);
+  ASSERT_TRUE(s.sessions->refresh(token_of(u0), s.client));
+  s.clock.advance(-1s);  // another instance whose `now` was taken before the rotation committed
+  auto behind = s.sessions->refresh(token_of(u0), s.client);
+  ASSERT_FALSE(behind) << "a second successor for a clock behind the rotation";
+  EXPECT_EQ(behind.code(), errc::refresh_token_reused);
+}
+
+// Logging out with the parent is tolerated only inside a grace; with none, the parent is spent.
+TEST(Sessions, NoGraceMeansLogoutWithTheParentEndsNothing) {
+  auto settings = Services::default_settings();
+  settings.refresh_reuse_grace = 0s;
+  Services s(settings);
+  auto t0 = s.signup("nograce-logout@example.com");
+  auto t1 = s.sessions->refresh(token_of(t0), s.client);
+  ASSERT_TRUE(t1);
+  ASSERT_TRUE(s.sessions->logout_by_refresh_token(token_of(t0), s.client));
+  EXPECT_TRUE(s.sessions->refresh(token_of(*t1), s.client));
+}
+
 TEST(Sessions, ConcurrentRefreshesOfOneTokenNeverLeaveTwoLiveSuccessors) {
   Services s;
   auto t0 = s.signup("race@example.com");
