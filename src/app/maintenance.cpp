@@ -1,6 +1,7 @@
 #include "app/maintenance.hpp"
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace tessera::app {
 namespace {
@@ -24,7 +25,12 @@ Maintenance::Maintenance(Runtime& rt) : rt_(rt) {}
 
 Maintenance::~Maintenance() { stop(); }
 
-void Maintenance::start() { thread_ = std::thread([this] { loop(); }); }
+void Maintenance::start() {
+  thread_ = std::thread([this] {
+    name_this_thread("maintenance");
+    loop();
+  });
+}
 
 void Maintenance::stop() {
   {

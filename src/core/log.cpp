@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "core/thread_name.hpp"
 
 namespace tessera::log {
 namespace {
@@ -44,7 +45,10 @@ class Writer {
     if (running_) return;
     running_ = true;
     stopping_ = false;
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+      name_this_thread("log");
+      loop();
+    });
   }
 
   void stop() {

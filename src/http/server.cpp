@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "http/limits.hpp"
 #include "http/problem.hpp"
 #include "http/response_writer.hpp"
@@ -469,7 +470,14 @@ void Server::run() {
   auto& s = *state_;
   asio::co_spawn(s.main(), s.accept_loop(), asio::detached);
   std::vector<std::thread> extra;
-  for (std::size_t i = 1; i < s.contexts.size(); ++i) extra.emplace_back([&s, i] { s.contexts[i]->run(); });
+  for (std::size_t i = 1; i < s.contexts.size(); ++i) {
+    extra.emplace_back([&s, i] {
+      name_this_thread("net-" + std::to_string(i));  // net threads 1..N-1; the main thread is the first
+      s.contexts[i]->run();
+    });
+  }
+  // The thread that called run() keeps its name: it is the process's main thread, whose name
+  // ps, top and pgrep show for the whole process.
   s.main().run();
   for (auto& t : extra) t.join();
   s.registry->stopped = true;

@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "crypto/base64url.hpp"
+#include "core/thread_name.hpp"
 
 namespace tessera::mail {
 namespace {
@@ -35,7 +36,12 @@ OutboxWorker::OutboxWorker(domain::Store& store, const domain::EmailService& ema
 
 OutboxWorker::~OutboxWorker() { stop(); }
 
-void OutboxWorker::start() { thread_ = std::thread([this] { loop(); }); }
+void OutboxWorker::start() {
+  thread_ = std::thread([this] {
+    name_this_thread("outbox");
+    loop();
+  });
+}
 
 void OutboxWorker::stop() {
   {

@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "store/postgres/connection.hpp"
+#include "core/thread_name.hpp"
 
 namespace tessera::store::postgres {
 namespace {
@@ -23,7 +24,10 @@ static_assert(std::string_view(kListen).ends_with(kRevocationChannel));
 Listener::Listener(Target target, std::function<void()> on_change)
     : target_(std::move(target)), on_change_(std::move(on_change)) {
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("pg-listen");
+    run();
+  });
 }
 
 Listener::~Listener() {
