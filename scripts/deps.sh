@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsodium-dev libcrypt-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+  libssl-dev libsodium-dev libargon2-dev libcrypt-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   libzxcvbn-dev libutf8proc-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -18,6 +18,7 @@
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "crypto/argon2_memory.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
@@ -82,7 +83,10 @@ int serve(const config::Config& config) {
 
   const int hash_workers = config.hash_workers > 0 ? config.hash_workers : cores();
   const int db_workers = config.db_workers > 0 ? config.db_workers : 4;
-  http::WorkerPool hash_pool("hash", hash_workers, static_cast<std::size_t>(config.hash_queue));
+  // A hash worker keeps its Argon2 memory while logins keep coming and gives it back when the
+  // queue runs empty, so an idle server is small again (crypto/argon2_memory.hpp).
+  http::WorkerPool hash_pool("hash", hash_workers, static_cast<std::size_t>(config.hash_queue),
+                             [] { crypto::release_thread_argon2_memory(); });
   // Database work is short; its queue is longer than the hash queue, and still bounded.
   http::WorkerPool db_pool("db", db_workers, 1024);
 

@@ -1,5 +1,6 @@
 #include "crypto/password_hasher.hpp"
 
+#include <argon2.h>
 #include <crypt.h>
 #include <sodium.h>
 
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "crypto/argon2_memory.hpp"
 #include "crypto/random_source.hpp"
 
 namespace tessera::crypto {
@@ -36,12 +38,24 @@ bool is_ascii_alnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// The shape of an Argon2 PHC string as libsodium writes and reads it.
+// Our own hashes: a 16-byte salt and a 32-byte output, as libsodium and most libraries write.
+constexpr std::size_t kSaltBytes = 16;
+constexpr std::size_t kHashBytes = 32;
+// What we accept in a stored string: libargon2's minimums, and bounds no real hash exceeds.
+constexpr std::size_t kMinStoredSaltBytes = ARGON2_MIN_SALT_LENGTH;  // 8
+constexpr std::size_t kMaxStoredSaltBytes = 64;
+constexpr std::size_t kMinStoredHashBytes = ARGON2_MIN_OUTLEN;  // 4
+constexpr std::size_t kMaxStoredHashBytes = 64;
+
+// An Argon2 PHC string: $argon2id$v=19$m=M,t=T,p=P$SALT$HASH (SALT and HASH in unpadded
+// standard base64), as libsodium, libargon2 and the npm argon2 package write it.
 struct Argon2String {
   bool argon2id = false;  // otherwise Argon2i
   std::uint64_t memory_kib = 0;
   std::uint64_t iterations = 0;
   std::uint64_t lanes = 0;
+  std::string_view salt_b64;
+  std::string_view hash_b64;
 };
 
 // A cursor over a stored string, for the small grammar below.
@@ -62,12 +76,13 @@ class Reader {
     s_.remove_prefix(n);
     return v;
   }
-  // One or more characters of unpadded standard base64 (the PHC alphabet).
-  bool base64() {
+  // One or more characters of unpadded standard base64 (the PHC alphabet), or empty.
+  std::string_view base64() {
     std::size_t n = 0;
     while (n < s_.size() && (is_ascii_alnum(s_[n]) || s_[n] == '+' || s_[n] == '/')) ++n;
+    const std::string_view out = s_.substr(0, n);
     s_.remove_prefix(n);
-    return n > 0;
+    return out;
   }
   bool at_end() const { return s_.empty(); }
 
@@ -89,9 +104,11 @@ std::optional<Argon2String> parse_argon2(std::string_view stored) {
   const auto t = r.decimal();
   if (!t || !r.literal(",p=")) return std::nullopt;
   const auto p = r.decimal();
-  if (!p || !r.literal("$") || !r.base64() || !r.literal("$") || !r.base64() || !r.at_end()) {
-    return std::nullopt;
-  }
+  if (!p || !r.literal("$")) return std::nullopt;
+  out.salt_b64 = r.base64();
+  if (out.salt_b64.empty() || !r.literal("$")) return std::nullopt;
+  out.hash_b64 = r.base64();
+  if (out.hash_b64.empty() || !r.at_end()) return std::nullopt;
   out.memory_kib = *m;
   out.iterations = *t;
   out.lanes = *p;
@@ -118,15 +135,63 @@ std::optional<int> parse_bcrypt(std::string_view stored) {
 
 Error hash_error(std::string reason) { return make_error(errc::internal_error, {}, std::move(reason)); }
 
+// Strict unpadded base64 into at most `max` bytes; nullopt for a non-canonical encoding (unused
+// low bits set), so no two strings decode to one stored hash.
+std::optional<std::string> decode_b64(std::string_view text, std::size_t max) {
+  std::string out(max, '\0');
+  std::size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, &end, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string encode_b64(const unsigned char* data, std::size_t size) {
+  std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+// One Argon2 computation by libargon2 into the calling thread's kept work memory
+// (crypto/argon2_memory.hpp); libargon2 wipes that memory before handing it back.
+Result<void> compute_argon2(bool argon2id, std::string_view password, std::string_view salt, std::uint32_t memory_kib,
+                            std::uint32_t iterations, std::uint32_t lanes, unsigned char* out, std::size_t out_len) {
+  argon2_context ctx{};
+  ctx.out = out;
+  ctx.outlen = static_cast<std::uint32_t>(out_len);
+  // The length is passed explicitly: every byte counts, embedded NUL bytes included. libargon2
+  // only reads the password (ARGON2_FLAG_CLEAR_PASSWORD is not set).
+  ctx.pwd = password.empty() ? nullptr : reinterpret_cast<std::uint8_t*>(const_cast<char*>(password.data()));
+  ctx.pwdlen = static_cast<std::uint32_t>(password.size());
+  ctx.salt = reinterpret_cast<std::uint8_t*>(const_cast<char*>(salt.data()));
+  ctx.saltlen = static_cast<std::uint32_t>(salt.size());
+  ctx.t_cost = iterations;
+  ctx.m_cost = memory_kib;
+  ctx.lanes = lanes;
+  ctx.threads = 1;  // lanes are computed one after the other on this worker
+  ctx.version = ARGON2_VERSION_13;
+  ctx.allocate_cbk = allocate_argon2_memory;
+  ctx.free_cbk = free_argon2_memory;
+  ctx.flags = ARGON2_DEFAULT_FLAGS;
+  const int rc = argon2id ? argon2id_ctx(&ctx) : argon2i_ctx(&ctx);
+  if (rc != ARGON2_OK) return hash_error(std::string("argon2 failed: ") + argon2_error_message(rc));
+  return ok();
+}
+
 }  // namespace
 
 PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
   init();
-  const std::uint64_t memlimit = std::uint64_t{params.memory_kib} * 1024;
-  if (memlimit < crypto_pwhash_argon2id_MEMLIMIT_MIN || memlimit > crypto_pwhash_argon2id_MEMLIMIT_MAX) {
+  // One lane needs 8 blocks of 1 KiB (ARGON2_MIN_MEMORY for p=1).
+  if (params.memory_kib < 8 || params.memory_kib > ARGON2_MAX_MEMORY) {
     throw std::invalid_argument("Argon2 memory must be at least 8 KiB (TESSERA_ARGON2_MEMORY_KIB)");
   }
-  if (params.iterations < crypto_pwhash_argon2id_OPSLIMIT_MIN) {
+  if (params.iterations < ARGON2_MIN_TIME) {
     throw std::invalid_argument("Argon2 iterations must be at least 1 (TESSERA_ARGON2_ITERATIONS)");
   }
   std::array<unsigned char, 32> random_password{};
@@ -139,15 +204,17 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
 }
 
 Result<std::string> PasswordHasher::hash(std::string_view password) const {
-  std::array<char, crypto_pwhash_STRBYTES> out{};
-  // The length is passed explicitly: every byte counts, embedded NUL bytes included.
-  const char* data = password.empty() ? "" : password.data();
-  if (crypto_pwhash_str_alg(out.data(), data, password.size(), params_.iterations,
-                            std::size_t{params_.memory_kib} * 1024,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return hash_error(std::string("argon2id hashing failed: ") + std::strerror(errno));
-  }
-  return std::string(out.data());
+  std::array<unsigned char, kSaltBytes> salt{};
+  randombytes_buf(salt.data(), salt.size());
+  std::array<unsigned char, kHashBytes> out{};
+  auto done = compute_argon2(true, password, std::string_view(reinterpret_cast<const char*>(salt.data()), salt.size()),
+                             params_.memory_kib, params_.iterations, 1, out.data(), out.size());
+  if (!done) return std::move(done).error();
+  std::string phc = "$argon2id$v=19$m=" + std::to_string(params_.memory_kib) + ",t=" +
+                    std::to_string(params_.iterations) + ",p=1$" + encode_b64(salt.data(), salt.size()) + "$" +
+                    encode_b64(out.data(), out.size());
+  sodium_memzero(out.data(), out.size());
+  return phc;
 }
 
 Result<bool> PasswordHasher::verify(std::string_view password, std::string_view stored) const {
@@ -159,10 +226,7 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
 
 Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::string_view stored) const {
   const auto phc = parse_argon2(stored);
-  // libsodium's functions read a crypto_pwhash_STRBYTES buffer; longer strings are not its own.
-  if (!phc || stored.size() >= crypto_pwhash_STRBYTES) {
-    return hash_error("stored argon2 hash is malformed or not version 19");
-  }
+  if (!phc) return hash_error("stored argon2 hash is malformed or not version 19");
   if (phc->memory_kib > std::max<std::uint64_t>(kMaxStoredMemoryKib, params_.memory_kib) ||
       phc->iterations > std::max<std::uint64_t>(kMaxStoredIterations, params_.iterations) ||
       phc->lanes > kMaxStoredLanes) {
@@ -170,16 +234,19 @@ Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::strin
                       std::to_string(phc->memory_kib) + ", t=" + std::to_string(phc->iterations) +
                       ", p=" + std::to_string(phc->lanes) + ")");
   }
-  std::array<char, crypto_pwhash_STRBYTES> str{};
-  std::memcpy(str.data(), stored.data(), stored.size());
-  const char* data = password.empty() ? "" : password.data();
-  // libsodium returns -1 both for a mismatch and for a failure (decoding, memory); it sets errno
-  // to EINVAL only for the mismatch.
-  errno = 0;
-  if (crypto_pwhash_str_verify(str.data(), data, password.size()) == 0) return true;
-  if (errno == EINVAL) return false;
-  return hash_error(std::string("argon2 verification failed: ") +
-                    (errno != 0 ? std::strerror(errno) : "undecodable hash"));
+  const auto salt = decode_b64(phc->salt_b64, kMaxStoredSaltBytes);
+  const auto expected = decode_b64(phc->hash_b64, kMaxStoredHashBytes);
+  if (!salt || !expected || salt->size() < kMinStoredSaltBytes || expected->size() < kMinStoredHashBytes) {
+    return hash_error("stored argon2 hash has a malformed salt or hash");
+  }
+  std::array<unsigned char, kMaxStoredHashBytes> computed{};
+  auto done = compute_argon2(phc->argon2id, password, *salt, static_cast<std::uint32_t>(phc->memory_kib),
+                             static_cast<std::uint32_t>(phc->iterations), static_cast<std::uint32_t>(phc->lanes),
+                             computed.data(), expected->size());
+  if (!done) return std::move(done).error();
+  const bool same = sodium_memcmp(computed.data(), expected->data(), expected->size()) == 0;
+  sodium_memzero(computed.data(), computed.size());
+  return same;
 }
 
 // bcrypt as the Node app computed it: only the first 72 bytes of the password count.
@@ -221,16 +288,14 @@ Result<bool> PasswordHasher::verify_bcrypt(std::string_view password, std::strin
 
 bool PasswordHasher::needs_rehash(std::string_view stored) const {
   const auto phc = parse_argon2(stored);
-  if (!phc || !phc->argon2id || stored.size() >= crypto_pwhash_STRBYTES) return true;
-  if (phc->memory_kib != params_.memory_kib || phc->iterations != params_.iterations ||
-      phc->lanes != 1) {
+  if (!phc || !phc->argon2id) return true;
+  if (phc->memory_kib != params_.memory_kib || phc->iterations != params_.iterations || phc->lanes != 1) {
     return true;
   }
-  // libsodium also checks what our grammar does not (salt and hash lengths).
-  std::array<char, crypto_pwhash_STRBYTES> str{};
-  std::memcpy(str.data(), stored.data(), stored.size());
-  return crypto_pwhash_argon2id_str_needs_rehash(str.data(), params_.iterations,
-                                                 std::size_t{params_.memory_kib} * 1024) != 0;
+  // Salt and output of other lengths than ours (another library's defaults) are upgraded too.
+  const auto salt = decode_b64(phc->salt_b64, kMaxStoredSaltBytes);
+  const auto hash = decode_b64(phc->hash_b64, kMaxStoredHashBytes);
+  return !salt || !hash || salt->size() != kSaltBytes || hash->size() != kHashBytes;
 }
 
 const std::string& PasswordHasher::dummy_hash() const { return dummy_hash_; }

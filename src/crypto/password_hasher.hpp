@@ -1,12 +1,14 @@
 #pragma once
-// Password hashing (SPEC §4): new hashes are Argon2id PHC strings made by libsodium; imported
-// bcrypt hashes ($2a$, $2b$, $2y$, from NestJS/Express apps) verify through libxcrypt until the
-// next successful login re-hashes them.
+// Password hashing (SPEC §4): new hashes are Argon2id PHC strings computed by libargon2 (the
+// reference implementation); stored Argon2id and Argon2i strings from libsodium, libargon2 or
+// the npm argon2 package verify, with any number of lanes; imported bcrypt hashes ($2a$, $2b$,
+// $2y$, from NestJS/Express apps) verify through libxcrypt until the next successful login
+// re-hashes them.
 //
-// Memory: libsodium 1.0.18 takes each hash's m KiB straight from mmap(MAP_POPULATE) and gives it
-// back with munmap when the hash ends (seen with strace), so glibc's malloc never holds those
-// blocks and RSS returns to its base level after every hash; no mallopt tuning is needed. Peak
-// RSS is about (concurrent hashes) x m KiB, which is why hashing runs on a bounded pool.
+// Memory: each hashing thread computes into a block of m KiB it keeps between hashes
+// (crypto/argon2_memory.hpp), wiped after every hash and given back when the hash pool runs
+// idle. Peak RSS is about (hashing threads) x m KiB, which is why hashing runs on a bounded
+// pool.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,7 +17,7 @@
 
 namespace tessera::crypto {
 
-// Argon2id cost. Parallelism is always 1: libsodium computes one lane and writes p=1.
+// Argon2id cost of new hashes. Parallelism is always 1: one lane, computed by one worker.
 struct Argon2Params {
   std::uint32_t memory_kib = 19456;  // m: 19 MiB, the OWASP recommendation
   std::uint32_t iterations = 2;      // t
@@ -25,7 +27,7 @@ struct Argon2Params {
 // on the hashing worker pool, never on network threads (each call takes tens of milliseconds).
 class PasswordHasher {
  public:
-  // Throws std::invalid_argument when `params` are outside libsodium's limits (a start-up error).
+  // Throws std::invalid_argument when `params` are outside Argon2's limits (a start-up error).
   explicit PasswordHasher(Argon2Params params);
 
   // An Argon2id PHC string ($argon2id$v=19$m=..,t=..,p=1$salt$hash) of all of `password`'s bytes.

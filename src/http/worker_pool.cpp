@@ -1,12 +1,21 @@
 #include "http/worker_pool.hpp"
 
+#include <string>
+
+#include "core/thread_name.hpp"
+
 namespace tessera::http {
 
-WorkerPool::WorkerPool(std::string name, int threads, std::size_t queue_limit)
-    : name_(std::move(name)), queue_limit_(queue_limit) {
+WorkerPool::WorkerPool(std::string name, int threads, std::size_t queue_limit, std::function<void()> on_idle)
+    : name_(std::move(name)), on_idle_(std::move(on_idle)), queue_limit_(queue_limit) {
   if (threads < 1) threads = 1;
   threads_.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, i] {
+      name_this_thread(name_ + "-" + std::to_string(i));
+      work();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -49,6 +58,8 @@ void WorkerPool::work() {
         std::memory_order_relaxed);
     started_.fetch_add(1, std::memory_order_relaxed);
     item->task();
+    item.reset();
+    if (on_idle_ && queued() == 0) on_idle_();
   }
 }
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,8 +27,10 @@ namespace tessera::http {
 
 class WorkerPool {
  public:
-  // `threads` workers; at most `queue_limit` tasks wait for one.
-  WorkerPool(std::string name, int threads, std::size_t queue_limit);
+  // `threads` workers; at most `queue_limit` tasks wait for one. `on_idle`, when given, runs on
+  // a worker each time it finishes a task and finds the queue empty (the hash pool gives back
+  // its Argon2 memory there).
+  WorkerPool(std::string name, int threads, std::size_t queue_limit, std::function<void()> on_idle = {});
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -82,6 +85,7 @@ class WorkerPool {
   void work();
 
   std::string name_;
+  std::function<void()> on_idle_;
   std::size_t queue_limit_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -2,17 +2,21 @@
 // Argon2 runs at a tiny cost here (m=64 KiB, t=1) except in the one test of the default cost.
 #include "crypto/password_hasher.hpp"
 
+#include <argon2.h>
 #include <crypt.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "crypto/argon2_memory.hpp"
 
 namespace tessera::crypto {
 namespace {
@@ -136,6 +140,64 @@ TEST(PasswordHasher, HashesFromTheReferenceArgon2ImplementationVerify) {
   const char* argon2i = "$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHRzYWx0$H+AijZDqZWCEF/vDekm8tS2HZGveGYaQg7UumFYi4aE";
   EXPECT_TRUE(verifies("p4ss", argon2i));
   EXPECT_FALSE(verifies("p4sS", argon2i));
+}
+
+// Hashes are computed by libargon2 now; libsodium wrote the hashes already in databases and
+// is an independent implementation of the same function, so each must accept the other's.
+TEST(PasswordHasher, OurHashesVerifyWithLibsodiumAndLibsodiumsWithUs) {
+  const PasswordHasher default_cost{Argon2Params{}};
+  for (const PasswordHasher* hasher : {&cheap_hasher(), &default_cost}) {
+    const std::string ours = must_hash("Tr0ub4dor&3 café", *hasher);
+    EXPECT_EQ(crypto_pwhash_str_verify(ours.c_str(), "Tr0ub4dor&3 café", std::strlen("Tr0ub4dor&3 café")), 0) << ours;
+    EXPECT_NE(crypto_pwhash_str_verify(ours.c_str(), "Tr0ub4dor&3 cafe", std::strlen("Tr0ub4dor&3 cafe")), 0);
+
+    char theirs[crypto_pwhash_STRBYTES];
+    ASSERT_EQ(crypto_pwhash_str_alg(theirs, "from libsodium", 14, hasher->params().iterations,
+                                    std::size_t{hasher->params().memory_kib} * 1024, crypto_pwhash_ALG_ARGON2ID13),
+              0);
+    EXPECT_TRUE(*hasher->verify("from libsodium", theirs)) << theirs;
+    EXPECT_FALSE(*hasher->verify("from libsodiuM", theirs));
+    EXPECT_FALSE(hasher->needs_rehash(theirs)) << "libsodium's layout is ours: 16-byte salt, 32-byte hash";
+  }
+}
+
+TEST(PasswordHasher, ASaltOrOutputLengthOtherThanOursVerifiesAndNeedsRehash) {
+  // libargon2's own encoder, 8-byte salt and 24-byte output, at the cheap hasher's m and t.
+  char encoded[256];
+  ASSERT_EQ(argon2id_hash_encoded(1, 64, 1, "pw", 2, "8bytes!!", 8, 24, encoded, sizeof encoded), ARGON2_OK);
+  EXPECT_TRUE(verifies("pw", encoded)) << encoded;
+  EXPECT_FALSE(verifies("pW", encoded));
+  EXPECT_TRUE(cheap_hasher().needs_rehash(encoded));
+}
+
+TEST(PasswordHasher, AHashingThreadKeepsItsWorkMemoryUntilReleased) {
+  std::thread([] {
+    EXPECT_EQ(thread_argon2_memory_kept(), 0u);
+    const std::string h = must_hash("kept");
+    const std::size_t kept = thread_argon2_memory_kept();
+    EXPECT_GE(kept, std::size_t{64} * 1024);  // m=64 KiB, rounded up to whole 2 MiB pages
+    // The kept block is reused, and reuse does not change any answer.
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(verifies("kept", h));
+      EXPECT_FALSE(verifies("kepT", h));
+      EXPECT_EQ(thread_argon2_memory_kept(), kept);
+    }
+    release_thread_argon2_memory();
+    EXPECT_EQ(thread_argon2_memory_kept(), 0u);
+    EXPECT_TRUE(verifies("kept", h));  // and a released thread simply maps a new block
+  }).join();
+}
+
+TEST(PasswordHasher, AStoredHashLargerThanTheKeptLimitGetsMemoryOfItsOwn) {
+  std::thread([] {
+    const PasswordHasher small(kCheap);
+    const PasswordHasher large(Argon2Params{static_cast<std::uint32_t>(kKeepLimitBytes / 1024 + 1024), 1});
+    const std::string big = must_hash("big", large);
+    const std::size_t before = thread_argon2_memory_kept();
+    EXPECT_TRUE(*small.verify("big", big));
+    EXPECT_EQ(thread_argon2_memory_kept(), before) << "a one-off region, not a new kept block";
+    EXPECT_LE(thread_argon2_memory_kept(), kKeepLimitBytes);
+  }).join();
 }
 
 TEST(PasswordHasher, NoSingleCharacterChangeToAStoredHashLetsThePasswordIn) {
@@ -364,7 +426,7 @@ TEST(PasswordHasher, EachHasherHasItsOwnDummyHash) {
   EXPECT_NE(other.dummy_hash(), cheap_hasher().dummy_hash());
 }
 
-TEST(PasswordHasher, ParametersOutsideLibsodiumsLimitsStopConstruction) {
+TEST(PasswordHasher, ParametersOutsideArgon2sLimitsStopConstruction) {
   EXPECT_THROW(PasswordHasher(Argon2Params{0, 1}), std::invalid_argument);
   EXPECT_THROW(PasswordHasher(Argon2Params{7, 1}), std::invalid_argument);
   EXPECT_THROW(PasswordHasher(Argon2Params{64, 0}), std::invalid_argument);

@@ -3,10 +3,14 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <future>
 #include <thread>
 #include <vector>
 
+#include "http/worker_pool.hpp"
 #include "test_client.hpp"
 #include "test_server.hpp"
 
@@ -119,6 +123,44 @@ TEST(WorkerPool, RethrowsAnExceptionInTheAwaitingCoroutineAsA500) {
   auto a = c.request(make_request("GET", "/throw"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 500);
+}
+
+// The hash pool gives back its Argon2 memory from on_idle: it must run on the worker, after a
+// task, once the queue is empty, and not while work is still waiting.
+TEST(WorkerPool, RunsOnIdleOnTheWorkerWhenTheQueueRunsEmpty) {
+  std::atomic<int> idle_calls{0};
+  std::atomic<int> idle_with_work_queued{0};
+  std::atomic<bool> idle_off_worker{false};
+  http::WorkerPool* pool_ptr = nullptr;
+  std::thread::id worker;
+  http::WorkerPool pool("idle-test", 1, 16, [&] {
+    ++idle_calls;
+    if (std::this_thread::get_id() != worker) idle_off_worker = true;
+    if (pool_ptr->queued() != 0) ++idle_with_work_queued;
+  });
+  pool_ptr = &pool;
+  boost::asio::io_context io;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 4; ++i) {
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          auto r = co_await pool.run([&] {
+            worker = std::this_thread::get_id();
+            std::this_thread::sleep_for(20ms);
+            return 1;
+          });
+          if (r) ++done;
+        },
+        boost::asio::detached);
+  }
+  io.run();
+  pool.stop();
+  EXPECT_EQ(done.load(), 4);
+  EXPECT_GE(idle_calls.load(), 1);
+  EXPECT_LT(idle_calls.load(), 4) << "tasks queued behind the first: no idle call between them";
+  EXPECT_EQ(idle_with_work_queued.load(), 0);
+  EXPECT_FALSE(idle_off_worker.load());
 }
 
 TEST(Drain, FinishesInFlightRequestsStopsAcceptingAndReturns) {
