@@ -6,8 +6,6 @@
 namespace tessera::crypto {
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
-
 void* map(std::size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
@@ -36,14 +34,11 @@ int allocate_argon2_memory(std::uint8_t** memory, std::size_t bytes) {
   if (bytes <= kKeepLimitBytes && !kept.in_use) {
     if (kept.size < bytes) {
       kept.release();
-      // Whole 2 MiB pages, and a hint that huge pages suit it: Argon2 reads its memory at random,
-      // so fewer TLB entries to cover it is measurably faster where the kernel obliges.
-      const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-      void* p = map(size);
+      // Exactly the bytes asked for: RSS under a login flood stays (hash workers) x m KiB.
+      void* p = map(bytes);
       if (p == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
-      (void)madvise(p, size, MADV_HUGEPAGE);
       kept.base = p;
-      kept.size = size;
+      kept.size = bytes;
     }
     kept.in_use = true;
     *memory = static_cast<std::uint8_t*>(kept.base);
