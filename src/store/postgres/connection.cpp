@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "core/log.hpp"
 
@@ -269,6 +270,10 @@ Result<const std::string*> Connection::prepared(std::string_view sql) {
 Result<Rows> Connection::execute(std::string_view sql, const Params& params) {
   auto name = prepared(sql);
   if (!name) return std::move(name).error();
+  if (pending_begin_ != nullptr) {
+    const char* begin_sql = std::exchange(pending_begin_, nullptr);
+    return execute_with_begin(begin_sql, **name, sql, params);
+  }
   // The last argument asks for every result column in binary format.
   PGresult* r =
       PQexecPrepared(conn_, (*name)->c_str(), params.size(), params.values(), params.lengths(), params.formats(), 1);
@@ -279,7 +284,61 @@ Result<Rows> Connection::execute(std::string_view sql, const Params& params) {
   return e;
 }
 
+Result<Rows> Connection::execute_with_begin(const char* begin_sql, const std::string& name, std::string_view sql,
+                                            const Params& params) {
+  if (PQenterPipelineMode(conn_) != 1) {
+    // Not idle (cannot happen between statements) or no pipeline support: two round trips.
+    if (auto b = run_simple(begin_sql); !b) return std::move(b).error();
+    return execute(sql, params);
+  }
+  const bool sent =
+      PQsendQueryParams(conn_, begin_sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(), params.lengths(), params.formats(), 1) ==
+          1 &&
+      PQpipelineSync(conn_) == 1;
+  // Each query's results end with a null; the sync point ends the pipeline. A lost connection
+  // ends everything with nulls, so every loop below is bounded.
+  PGresult* begun = nullptr;
+  PGresult* result = nullptr;
+  if (sent) {
+    begun = PQgetResult(conn_);
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    result = PQgetResult(conn_);
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    for (int n = 0; n < 4 && !broken(); ++n) {
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) continue;
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  (void)PQexitPipelineMode(conn_);
+  const auto status = [](const PGresult* r) { return r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR; };
+  if (status(begun) != PGRES_COMMAND_OK) {
+    Error e = failed(begun, begin_sql);
+    PQclear(begun);
+    PQclear(result);
+    return e;
+  }
+  PQclear(begun);
+  if (status(result) == PGRES_COMMAND_OK || status(result) == PGRES_TUPLES_OK) return Rows(result);
+  Error e = failed(result, sql);
+  PQclear(result);
+  return e;
+}
+
+Result<void> Connection::flush_begin() {
+  if (pending_begin_ == nullptr) return ok();
+  return run_simple(std::exchange(pending_begin_, nullptr));
+}
+
 Result<void> Connection::exec(const char* sql) {
+  if (auto b = flush_begin(); !b) return b;
+  return run_simple(sql);
+}
+
+Result<void> Connection::run_simple(const char* sql) {
   PGresult* r = PQexec(conn_, sql);
   const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -297,9 +356,8 @@ Result<void> Connection::begin(domain::TxKind kind) {
   // COMMITTED and take row locks where a read is followed by a write of what it read (see
   // postgres_tx.hpp); readers get one snapshot for the whole transaction, as on SQLite, and a
   // read-only REPEATABLE READ transaction never fails to serialise.
-  const char* sql = kind == domain::TxKind::write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
-                                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-  if (auto r = exec(sql); !r) return r;
+  pending_begin_ = kind == domain::TxKind::write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   in_transaction_ = true;
   return ok();
 }
@@ -315,6 +373,11 @@ Result<void> Connection::commit() {
                              tx_error_->reason);
     rollback();
     return e;
+  }
+  if (pending_begin_ != nullptr) {  // a transaction without statements: nothing was ever sent
+    pending_begin_ = nullptr;
+    in_transaction_ = false;
+    return ok();
   }
   PGresult* r = PQexec(conn_, "COMMIT");
   const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -339,6 +402,7 @@ Result<void> Connection::commit() {
 
 void Connection::rollback() noexcept {
   in_transaction_ = false;
+  pending_begin_ = nullptr;
   tx_error_.reset();
   if (broken()) return;
   const PGTransactionStatusType status = PQtransactionStatus(conn_);
