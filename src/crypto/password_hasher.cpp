@@ -199,6 +199,9 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
   auto dummy = hash(std::string_view(reinterpret_cast<const char*>(random_password.data()),
                                      random_password.size()));
   sodium_memzero(random_password.data(), random_password.size());
+  // The constructing thread (start-up, the main thread that then serves the network) hashes no
+  // more: it must not keep m KiB of Argon2 memory for the life of the process.
+  release_thread_argon2_memory();
   if (!dummy) throw std::runtime_error("cannot make the dummy password hash: " + dummy.error().reason);
   dummy_hash_ = std::move(*dummy);
 }

@@ -188,6 +188,13 @@ TEST(PasswordHasher, AHashingThreadKeepsItsWorkMemoryUntilReleased) {
   }).join();
 }
 
+TEST(PasswordHasher, ConstructionLeavesTheConstructingThreadWithoutArgon2Memory) {
+  std::thread([] {
+    const PasswordHasher hasher{Argon2Params{}};  // computes its dummy hash at the default cost
+    EXPECT_EQ(thread_argon2_memory_kept(), 0u);
+  }).join();
+}
+
 TEST(PasswordHasher, AStoredHashLargerThanTheKeptLimitGetsMemoryOfItsOwn) {
   std::thread([] {
     const PasswordHasher small(kCheap);
