@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -194,16 +195,6 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
   if (params.iterations < ARGON2_MIN_TIME) {
     throw std::invalid_argument("Argon2 iterations must be at least 1 (TESSERA_ARGON2_ITERATIONS)");
   }
-  std::array<unsigned char, 32> random_password{};
-  randombytes_buf(random_password.data(), random_password.size());
-  auto dummy = hash(std::string_view(reinterpret_cast<const char*>(random_password.data()),
-                                     random_password.size()));
-  sodium_memzero(random_password.data(), random_password.size());
-  // The constructing thread (start-up, the main thread that then serves the network) hashes no
-  // more: it must not keep m KiB of Argon2 memory for the life of the process.
-  release_thread_argon2_memory();
-  if (!dummy) throw std::runtime_error("cannot make the dummy password hash: " + dummy.error().reason);
-  dummy_hash_ = std::move(*dummy);
 }
 
 Result<std::string> PasswordHasher::hash(std::string_view password) const {
@@ -301,6 +292,22 @@ bool PasswordHasher::needs_rehash(std::string_view stored) const {
   return !salt || !hash || salt->size() != kSaltBytes || hash->size() != kHashBytes;
 }
 
-const std::string& PasswordHasher::dummy_hash() const { return dummy_hash_; }
+const std::string& PasswordHasher::dummy_hash() const {
+  // Made on first use, not in the constructor: it is a full hash (~25 ms at the default cost)
+  // that would otherwise lengthen every start-up and every CLI command. serve warms it on the
+  // maintenance thread right after start, so no login waits for it.
+  std::call_once(dummy_once_, [this] {
+    std::array<unsigned char, 32> random_password{};
+    randombytes_buf(random_password.data(), random_password.size());
+    auto dummy = hash(std::string_view(reinterpret_cast<const char*>(random_password.data()), random_password.size()));
+    sodium_memzero(random_password.data(), random_password.size());
+    // Whichever thread made it keeps no Argon2 memory for it (the maintenance thread never
+    // hashes again; a hash worker maps its block again at its next hash).
+    release_thread_argon2_memory();
+    if (!dummy) throw std::runtime_error("cannot make the dummy password hash: " + dummy.error().reason);
+    dummy_hash_ = std::move(*dummy);
+  });
+  return dummy_hash_;
+}
 
 }  // namespace tessera::crypto

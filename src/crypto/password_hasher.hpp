@@ -10,6 +10,7 @@
 // idle. Peak RSS is about (hashing threads) x m KiB, which is why hashing runs on a bounded
 // pool.
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,7 +43,8 @@ class PasswordHasher {
   bool needs_rehash(std::string_view stored) const;
 
   // A hash of a random password with the current parameters; verifying an unknown account's
-  // login against it costs the same as a real one (SPEC §2: similar time for the 401).
+  // login against it costs the same as a real one (SPEC §2: similar time for the 401). Made on
+  // first use (thread-safe); a failure to make it throws std::runtime_error.
   const std::string& dummy_hash() const;
 
   // The parameters new hashes are made with.
@@ -53,7 +55,8 @@ class PasswordHasher {
   Result<bool> verify_bcrypt(std::string_view password, std::string_view stored) const;
 
   Argon2Params params_;
-  std::string dummy_hash_;
+  mutable std::once_flag dummy_once_;
+  mutable std::string dummy_hash_;
 };
 
 }  // namespace tessera::crypto

@@ -188,11 +188,22 @@ TEST(PasswordHasher, AHashingThreadKeepsItsWorkMemoryUntilReleased) {
   }).join();
 }
 
-TEST(PasswordHasher, ConstructionLeavesTheConstructingThreadWithoutArgon2Memory) {
-  std::thread([] {
-    const PasswordHasher hasher{Argon2Params{}};  // computes its dummy hash at the default cost
+TEST(PasswordHasher, MakingTheDummyHashLeavesTheThreadWithoutArgon2Memory) {
+  const PasswordHasher hasher{Argon2Params{}};
+  std::thread([&] {
+    EXPECT_TRUE(hasher.dummy_hash().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     EXPECT_EQ(thread_argon2_memory_kept(), 0u);
   }).join();
+}
+
+TEST(PasswordHasher, ConcurrentFirstUsesOfTheDummyHashAgreeOnOne) {
+  const PasswordHasher hasher(kCheap);
+  std::vector<std::string> seen(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&, i] { seen[i] = hasher.dummy_hash(); });
+  for (auto& t : threads) t.join();
+  for (const auto& s : seen) EXPECT_EQ(s, seen[0]);
+  EXPECT_FALSE(verifies("", seen[0]));
 }
 
 TEST(PasswordHasher, AStoredHashLargerThanTheKeptLimitGetsMemoryOfItsOwn) {
