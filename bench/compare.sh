@@ -9,7 +9,8 @@
 # refresh where every request rotates a live token, signup, and a login flood); measures the
 # Argon2id hash floor in the same run; records idle and peak RSS and Tessera's start-up time on
 # an existing database; prints one table with the ratios Tessera/peer and login/signup as a
-# share of the hash-bound ceiling (cores / the time of one hash alone, as issue 9 defines it).
+# share of the hash-bound ceiling (cores / the time of one hash alone, as issue 9 defines it,
+# measured at the start and the end; the faster sets the ceiling).
 # Loopback only; every load bounded by -d.
 # It stops everything it started.
 #
@@ -88,7 +89,7 @@ cc -O2 -o "$OUT/hashfloor" "$PEER_DIR/floor/hashfloor.c" -lcrypt -lsodium
 "$OUT/hashfloor" 20 >"$OUT/hashfloor-b.txt" & HB=$!
 wait "$HA" "$HB"
 median() { awk -v k="$1" '$0 ~ k {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms=/) {sub(/median_ms=/, "", $i); print $i}}' "$2" | head -1; }
-AR_MS=$(median argon2id "$OUT/hashfloor.txt")
+AR_MS_START=$(median argon2id "$OUT/hashfloor.txt")
 AR_PAR_MS=$(cat "$OUT/hashfloor-a.txt" "$OUT/hashfloor-b.txt" | awk '/argon2id/ {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms=/) {sub(/median_ms=/, "", $i); s += $i; n++}} END {printf "%.2f", s / n}')
 NPROC=$(nproc)
 
@@ -225,14 +226,21 @@ if ((POSTGRES)); then
   stop_pid "$TS_PID"
 fi
 
+# ------------------------------------------------------------------ hash floor, again
+# The machine is noisy: the floor is measured at the start and at the end, and the faster of the
+# two sets the ceiling (the stricter reading for Tessera's percentages).
+"$OUT/hashfloor" 20 >"$OUT/hashfloor-end.txt"
+AR_MS_END=$(median argon2id "$OUT/hashfloor-end.txt")
+AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}')
+
 # ------------------------------------------------------------------ summary
 {
   echo "## Tessera vs the NestJS peer ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
   echo
   echo "machine: nproc=$NPROC, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(uname -r)"
   echo "wrk -t$THREADS -c$CONNS -d$DUR (flood: -c$FLOOD_CONNS -d10s); $SEED_USERS seeded users each; tessera log level $TESSERA_LOG"
-  echo "Argon2id m=19456 KiB t=2 p=1 (the peer's floor tool, libsodium): one hash ${AR_MS} ms alone," \
-       "${AR_PAR_MS} ms each with two processes at once;" \
+  echo "Argon2id m=19456 KiB t=2 p=1 (the peer's floor tool, libsodium): one hash alone ${AR_MS_START} ms at the start," \
+       "${AR_MS_END} ms at the end (${AR_PAR_MS} ms each with two processes at once);" \
        "hash-bound ceiling = $NPROC cores / one hash = $(awk -v n="$NPROC" -v a="$AR_MS" 'BEGIN {printf "%.1f", n * 1000 / a}') logins/s"
   echo
   echo "| server | run | req/s | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
