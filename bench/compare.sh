@@ -108,16 +108,27 @@ log "postgres on 127.0.0.1:$PGPORT"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 READY_MS=0
-wait_ready() {  # URL PID T0_NS -> sets READY_MS: milliseconds from T0 until URL answers 200
-  local url=$1 pid=$2 t0=$3 t1
-  for _ in $(seq 4000); do
-    if curl -sf -o /dev/null "$url"; then
+# Polls with bash's own /dev/tcp and a read timeout as the pause: spawning curl and sleep every
+# few milliseconds would take CPU from the very start-up it measures (2 cores).
+exec {PAUSE_FD}<> <(:)
+ready_once() {  # HOST PORT -> 0 when GET /readyz answers 200
+  local line fd
+  { exec {fd}<>"/dev/tcp/$1/$2"; } 2>/dev/null || return 1
+  printf 'GET /readyz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$1" >&"$fd"
+  IFS= read -r -t 2 line <&"$fd" || line=""
+  exec {fd}>&-
+  [[ $line == "HTTP/1.1 200"* ]]
+}
+wait_ready() {  # HOST PORT PID T0_NS -> sets READY_MS: milliseconds from T0 until /readyz answers 200
+  local host=$1 port=$2 pid=$3 t0=$4 t1
+  for _ in $(seq 10000); do
+    if ready_once "$host" "$port"; then
       t1=$(date +%s%N)
       READY_MS=$(((t1 - t0) / 1000000))
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || { echo "server $pid died; see $OUT/*.log" >&2; exit 1; }
-    sleep 0.005
+    read -r -t 0.002 -u "$PAUSE_FD" _ || true
   done
   echo "server $pid not ready in 20 s" >&2
   exit 1
@@ -140,7 +151,7 @@ start_tessera() {  # NAME PORT DATABASE -> sets TS_PID and READY_MS (start-up to
     "$TESSERA" serve >>"$OUT/$name.log" 2>&1 &
   TS_PID=$!
   PIDS+=("$TS_PID")
-  wait_ready "http://127.0.0.1:$port/readyz" "$TS_PID" "$t0"
+  wait_ready 127.0.0.1 "$port" "$TS_PID" "$t0"
 }
 
 stop_pid() {
