@@ -11,6 +11,9 @@
 namespace tessera::store::postgres {
 namespace {
 
+// A missing result (out of memory, connection gone) counts as a failed one.
+ExecStatusType status_of(const PGresult* r) { return r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR; }
+
 // Type OIDs of the columns we read (fixed in PostgreSQL's catalog, pg_type.dat).
 constexpr Oid kBool = 16;
 constexpr Oid kBytea = 17;
@@ -275,11 +278,15 @@ Result<Rows> Connection::execute(std::string_view sql, const Params& params) {
     return execute_with_begin(begin_sql, **name, sql, params);
   }
   // The last argument asks for every result column in binary format.
-  PGresult* r =
-      PQexecPrepared(conn_, (*name)->c_str(), params.size(), params.values(), params.lengths(), params.formats(), 1);
-  const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  return rows_or_failure(
+      PQexecPrepared(conn_, (*name)->c_str(), params.size(), params.values(), params.lengths(), params.formats(), 1),
+      sql);
+}
+
+Result<Rows> Connection::rows_or_failure(PGresult* r, std::string_view what) {
+  const ExecStatusType status = status_of(r);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(r);
-  Error e = failed(r, sql);
+  Error e = failed(r, what);
   PQclear(r);
   return e;
 }
@@ -314,18 +321,14 @@ Result<Rows> Connection::execute_with_begin(const char* begin_sql, const std::st
     }
   }
   (void)PQexitPipelineMode(conn_);
-  const auto status = [](const PGresult* r) { return r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR; };
-  if (status(begun) != PGRES_COMMAND_OK) {
+  if (status_of(begun) != PGRES_COMMAND_OK) {
     Error e = failed(begun, begin_sql);
     PQclear(begun);
     PQclear(result);
     return e;
   }
   PQclear(begun);
-  if (status(result) == PGRES_COMMAND_OK || status(result) == PGRES_TUPLES_OK) return Rows(result);
-  Error e = failed(result, sql);
-  PQclear(result);
-  return e;
+  return rows_or_failure(result, sql);
 }
 
 Result<void> Connection::flush_begin() {
@@ -340,7 +343,7 @@ Result<void> Connection::exec(const char* sql) {
 
 Result<void> Connection::run_simple(const char* sql) {
   PGresult* r = PQexec(conn_, sql);
-  const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = status_of(r);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     PQclear(r);
     return ok();
@@ -350,7 +353,7 @@ Result<void> Connection::run_simple(const char* sql) {
   return e;
 }
 
-Result<void> Connection::begin(domain::TxKind kind) {
+void Connection::begin(domain::TxKind kind) {
   tx_error_.reset();
   // Explicit levels, whatever default_transaction_isolation the server has. Writers use READ
   // COMMITTED and take row locks where a read is followed by a write of what it read (see
@@ -359,7 +362,6 @@ Result<void> Connection::begin(domain::TxKind kind) {
   pending_begin_ = kind == domain::TxKind::write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
                                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   in_transaction_ = true;
-  return ok();
 }
 
 Result<void> Connection::commit() {
@@ -380,7 +382,7 @@ Result<void> Connection::commit() {
     return ok();
   }
   PGresult* r = PQexec(conn_, "COMMIT");
-  const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = status_of(r);
   if (status == PGRES_COMMAND_OK) {
     const bool rolled_back = std::strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
     PQclear(r);

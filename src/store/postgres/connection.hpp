@@ -163,8 +163,8 @@ class Connection {
   // Starts a transaction: READ COMMITTED for writes, REPEATABLE READ READ ONLY for reads. The
   // BEGIN is not sent on its own: it goes out with the transaction's first statement, in one
   // libpq pipeline, which saves a round trip per transaction (a third of a short one). So a
-  // connection the server has dropped shows it at that first statement, not here.
-  Result<void> begin(domain::TxKind kind);
+  // connection the server has dropped shows it at that first statement; this cannot fail.
+  void begin(domain::TxKind kind);
   // Commits; a transaction in which a statement failed is rolled back instead and the first
   // failure returned (PostgreSQL answers COMMIT of a failed transaction with ROLLBACK).
   Result<void> commit();
@@ -195,6 +195,8 @@ class Connection {
   // The deferred BEGIN and the prepared statement `name` in one pipeline: one round trip.
   Result<Rows> execute_with_begin(const char* begin_sql, const std::string& name, std::string_view sql,
                                   const Params& params);
+  // Takes `r` as the rows of `what`, or turns it into the Error (and frees it).
+  Result<Rows> rows_or_failure(PGresult* r, std::string_view what);
   // Sends a deferred BEGIN on its own (before simple-protocol SQL), if one is waiting.
   Result<void> flush_begin();
   // Runs constant SQL through the simple protocol, with no deferred BEGIN in front.

@@ -272,7 +272,7 @@ Result<int> PostgresMigrator::migrate() {
 
   int applied = 0;
   for (const Migration& m : kMigrations) {
-    if (auto r = c.begin(domain::TxKind::write); !r) return std::move(r).error();
+    c.begin(domain::TxKind::write);
     auto version = schema_version(c);
     if (!version) return std::move(version).error();
     if (*version >= m.version) {

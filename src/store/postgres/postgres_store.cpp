@@ -90,12 +90,10 @@ Result<void> PostgresStore::run(domain::TxKind kind, FunctionRef<Result<void>(do
 PostgresStore::Attempt PostgresStore::attempt(Connection& c, domain::TxKind kind,
                                               FunctionRef<Result<void>(domain::StoreTx&)> body) {
   c.clear_failures();
-  if (auto r = c.begin(kind); !r) {
-    // A pooled connection whose server went away (restart, failover) fails here, before the body
-    // ran: the pool replaces it and the next attempt connects afresh.
-    const bool dead = c.broken();
-    return {std::move(r), dead || c.transient_failure(), !dead};
-  }
+  // BEGIN goes out with the body's first statement. A pooled connection whose server went away
+  // (restart, failover) fails there, before anything ran: the broken() branch below re-runs the
+  // body at once, and the pool replaces the connection.
+  c.begin(kind);
   PostgresTx tx(c, kind);
   Result<void> r;
   try {
