@@ -6,6 +6,7 @@
 // the store commits only when the function succeeds.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -103,9 +104,17 @@ class StoreTx {
   // (PostgreSQL: FOR UPDATE SKIP LOCKED).
   virtual Result<std::vector<OutboxMail>> claim_mail(TimePoint now, TimePoint lease_until, std::string_view owner,
                                                      std::size_t limit) = 0;
-  // Records a delivery (state sent, sent_at, payload emptied) if `owner` still holds the lease;
-  // false otherwise.
-  virtual Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) = 0;
+  // Records deliveries (state sent, sent_at, payload emptied) of the mails among `ids` whose
+  // lease `owner` still holds; returns the ids it recorded, in no particular order. One statement
+  // for a whole batch: a sender marks what it delivered in one transaction.
+  virtual Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t> ids,
+                                                            std::string_view owner, TimePoint at) = 0;
+  // The same for one mail: true if recorded.
+  Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) {
+    auto marked = mark_mails_sent(std::span<const std::int64_t>(&id, 1), owner, at);
+    if (!marked) return std::move(marked).error();
+    return marked->size() == 1;
+  }
   // Records a failed attempt if `owner` still holds the lease: back to pending at
   // `next_attempt_at`, or dead when that is nullopt. `error` is kept as last_error.
   virtual Result<bool> mark_mail_failed(std::int64_t id, std::string_view owner, std::string_view error,

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/log.hpp"
 #include "crypto/base64url.hpp"
 #include "core/thread_name.hpp"
@@ -84,20 +86,27 @@ Result<Message> OutboxWorker::render(const domain::OutboxMail& mail) const {
   return templates_.render(mail.kind, vars, mail.recipient);
 }
 
-void OutboxWorker::attempt(const domain::OutboxMail& mail) {
+void OutboxWorker::record_sent(const std::vector<const domain::OutboxMail*>& delivered) {
+  if (delivered.empty()) return;
+  std::vector<std::int64_t> ids;
+  ids.reserve(delivered.size());
+  for (const auto* mail : delivered) ids.push_back(mail->id);
+  const TimePoint now = clock_.now();
+  auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mails_sent(ids, owner_, now); });
+  if (!marked) log::error("outbox_mark_failed").num("mails", static_cast<std::int64_t>(ids.size())).str("reason", marked.error().reason);
+  for (const auto* mail : delivered) {
+    if (marked && std::find(marked->begin(), marked->end(), mail->id) == marked->end()) {
+      log::warn("outbox_lease_lost").num("id", mail->id);  // sent after the lease ran out: may go twice
+    }
+    log::info("mail_sent").num("id", mail->id).str("kind", mail->kind).num("attempt", mail->attempts).str("via", sender_.name());
+  }
+}
+
+bool OutboxWorker::attempt(const domain::OutboxMail& mail) {
   auto message = render(mail);
   Result<void> sent = message ? sender_.send(*message) : Result<void>(message.error());
+  if (sent) return true;
   const TimePoint now = clock_.now();
-  if (sent) {
-    auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mail_sent(mail.id, owner_, now); });
-    if (!marked) {
-      log::error("outbox_mark_failed").num("id", mail.id).str("reason", marked.error().reason);
-    } else if (!*marked) {
-      log::warn("outbox_lease_lost").num("id", mail.id);  // sent after the lease ran out: may go twice
-    }
-    log::info("mail_sent").num("id", mail.id).str("kind", mail.kind).num("attempt", mail.attempts).str("via", sender_.name());
-    return;
-  }
   const std::string error = !sent.error().reason.empty() ? sent.error().reason : sent.error().detail;
   // Dead now: the last attempt; a mail that cannot be rendered; or a permanent refusal (a 5xx
   // such as "550 no such user": sending it again would only be refused again).
@@ -116,6 +125,7 @@ void OutboxWorker::attempt(const domain::OutboxMail& mail) {
         .num("retry_in_s", backoff(mail.attempts).count())
         .str("error", error);
   }
+  return false;
 }
 
 Result<int> OutboxWorker::run_once() {
@@ -124,35 +134,53 @@ Result<int> OutboxWorker::run_once() {
     return tx.claim_mail(now, now + options_.lease, owner_, options_.batch);
   });
   if (!claimed) return std::move(claimed).error();
+  // Deliveries are recorded together at the end of the batch, or every second while a slow SMTP
+  // server works through it, so that a crash in the middle sends few mails twice.
+  constexpr auto kRecordEvery = std::chrono::seconds(1);
+  std::vector<const domain::OutboxMail*> delivered;
+  auto first_unrecorded = std::chrono::steady_clock::now();
   int tried = 0;
   for (const auto& mail : *claimed) {
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) break;  // the rest is released by stop()
+      if (stopping_) break;  // the rest is released by stop(), after what was delivered is recorded
     }
-    attempt(mail);
+    if (attempt(mail)) {
+      if (delivered.empty()) first_unrecorded = std::chrono::steady_clock::now();
+      delivered.push_back(&mail);
+    }
     ++tried;
+    if (!delivered.empty() && std::chrono::steady_clock::now() - first_unrecorded >= kRecordEvery) {
+      record_sent(delivered);
+      delivered.clear();
+    }
   }
+  record_sent(delivered);
   return tried;
 }
 
 void OutboxWorker::loop() {
   bool db_down = false;
+  bool more = false;  // the last claim was a full batch: more may be waiting, claim again at once
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, options_.poll, [this] { return stopping_ || woken_; });
+      if (!more) {
+        cv_.wait_for(lock, options_.poll, [this] { return stopping_ || woken_; });
+        if (woken_ && options_.gather.count() > 0) cv_.wait_for(lock, options_.gather, [this] { return stopping_; });
+      }
       if (stopping_) return;
       woken_ = false;
     }
     auto tried = run_once();
+    more = false;
     if (!tried) {
       if (!db_down) log::warn("outbox_claim_failed").str("reason", tried.error().reason);
       db_down = true;
       continue;
     }
     db_down = false;
-    if (static_cast<std::size_t>(*tried) == options_.batch) mail_queued();  // more may be waiting
+    more = static_cast<std::size_t>(*tried) == options_.batch;
   }
 }
 

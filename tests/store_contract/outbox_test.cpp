@@ -401,6 +401,45 @@ TEST_P(Outbox, AMailIsMarkedSentOnlyOnce) {
   EXPECT_EQ(m.last_error, "");
 }
 
+TEST_P(Outbox, MarkSentOfABatchRecordsExactlyTheMailsTheOwnerStillHoldsAndSaysWhich) {
+  const auto a = enqueue(store(), make_mail(nullptr, 1));
+  const auto b = enqueue(store(), make_mail(nullptr, 2));
+  const auto theirs = enqueue(store(), make_mail(nullptr, 3));
+  const auto pending = enqueue(store(), make_mail(nullptr, 4));
+  ASSERT_EQ(claim(store(), at_s(0), "sender", 2).size(), 2u);  // a and b
+  ASSERT_EQ(claim(store(), at_s(0), "other", 1).size(), 1u);   // theirs
+  const std::vector<std::int64_t> ids{b, theirs, a, pending, pending + 100};
+  auto marked = store().write([&](StoreTx& tx) { return tx.mark_mails_sent(ids, "sender", at_ms(7'007)); });
+  ASSERT_OK(marked);
+  auto got = *marked;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::int64_t>{a, b}));
+  for (const auto id : {a, b}) {
+    const OutboxMail m = mail(store(), id);
+    EXPECT_EQ(m.state, MailState::sent) << id;
+    EXPECT_EQ(ms(m.sent_at), std::optional<std::int64_t>(7'007)) << id;
+    EXPECT_EQ(m.payload_sealed, "") << id;
+    EXPECT_TRUE(m.lease_owner.empty()) << id;
+  }
+  EXPECT_EQ(mail(store(), theirs).state, MailState::sending);
+  EXPECT_EQ(mail(store(), theirs).lease_owner, "other");
+  EXPECT_EQ(mail(store(), pending).state, MailState::pending);
+  // Again: nothing is recorded twice.
+  auto again = store().write([&](StoreTx& tx) { return tx.mark_mails_sent(ids, "sender", at_s(8)); });
+  ASSERT_OK(again);
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(ms(mail(store(), a).sent_at), std::optional<std::int64_t>(7'007));
+}
+
+TEST_P(Outbox, MarkSentOfNoMailsRecordsNothing) {
+  const auto id = enqueue(store(), make_mail(nullptr, 1));
+  ASSERT_EQ(claim(store(), at_s(0), "sender").size(), 1u);
+  auto marked = store().write([&](StoreTx& tx) { return tx.mark_mails_sent({}, "sender", at_s(1)); });
+  ASSERT_OK(marked);
+  EXPECT_TRUE(marked->empty());
+  EXPECT_EQ(mail(store(), id).state, MailState::sending);
+}
+
 TEST_P(Outbox, AFailedAttemptWithARetryTimeIsPendingUntilThenKeepingThePayloadAndTheError) {
   const auto id = enqueue(store(), make_mail(nullptr, 1));
   ASSERT_EQ(claim(store(), at_s(0), "sender").size(), 1u);

@@ -58,7 +58,8 @@ class SqliteTx final : public domain::StoreTx {
   Result<std::int64_t> enqueue_mail(const domain::OutboxMail& mail) override;
   Result<std::vector<domain::OutboxMail>> claim_mail(TimePoint now, TimePoint lease_until, std::string_view owner,
                                                      std::size_t limit) override;
-  Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) override;
+  Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t> ids, std::string_view owner,
+                                                    TimePoint at) override;
   Result<bool> mark_mail_failed(std::int64_t id, std::string_view owner, std::string_view error,
                                 std::optional<TimePoint> next_attempt_at) override;
   Result<std::size_t> release_mail(std::string_view owner) override;

@@ -429,6 +429,73 @@ TEST(OutboxWorker, AQueuedMailWakesTheSenderWithoutWaitingForThePoll) {
   EXPECT_EQ(s.only_mail_to("woken@example.com").state, MailState::sent);
 }
 
+TEST(OutboxWorker, MailsCommittedJustAfterAWakeUpGoInTheSameClaim) {
+  Outbox s;
+  auto o = Outbox::options();
+  o.poll = 1h;
+  o.gather = 2s;  // far longer than three sign-ups take, even under a sanitizer
+  auto w = s.worker(o);
+  s.email->set_notifier(w.get());
+  std::mutex m;
+  std::vector<MailState> others_when_first_sent;
+  std::string owner_of_others;
+  s.sender.during = [&](const mail::Message& msg) {
+    if (msg.to != "gather1@example.com") return;
+    std::lock_guard lock(m);
+    for (const char* a : {"gather2@example.com", "gather3@example.com"}) {
+      const auto row = s.only_mail_to(a);
+      others_when_first_sent.push_back(row.state);
+      owner_of_others = row.lease_owner;
+    }
+  };
+  w->start();
+  for (const char* a : {"gather1@example.com", "gather2@example.com", "gather3@example.com"}) s.signup(a);
+  EXPECT_TRUE(eventually([&] { return s.sender.tried().size() == 3; }, 10s));
+  s.email->set_notifier(&s.notifier);
+  w->stop();
+  s.sender.during = nullptr;
+  std::lock_guard lock(m);
+  EXPECT_EQ(others_when_first_sent, (std::vector<MailState>{MailState::sending, MailState::sending}))
+      << "the second and third mail were claimed with the first";
+  EXPECT_EQ(owner_of_others, w->owner());
+  for (const char* a : {"gather1@example.com", "gather2@example.com", "gather3@example.com"}) {
+    EXPECT_EQ(s.only_mail_to(a).state, MailState::sent) << a;
+  }
+}
+
+TEST(OutboxWorker, TheDeliveriesOfABatchAreRecordedTogetherAfterItsLastMail) {
+  Outbox s;
+  for (const char* a : {"rec1@example.com", "rec2@example.com", "rec3@example.com"}) s.signup(a);
+  std::vector<MailState> earlier_when_last_sent;
+  s.sender.during = [&](const mail::Message& msg) {
+    if (msg.to != "rec3@example.com") return;
+    for (const char* a : {"rec1@example.com", "rec2@example.com"}) earlier_when_last_sent.push_back(s.only_mail_to(a).state);
+  };
+  auto w = s.worker();
+  EXPECT_EQ(tried(w->run_once()), 3);
+  s.sender.during = nullptr;
+  EXPECT_EQ(earlier_when_last_sent, (std::vector<MailState>{MailState::sending, MailState::sending}))
+      << "one transaction records the batch";
+  for (const char* a : {"rec1@example.com", "rec2@example.com", "rec3@example.com"}) {
+    const auto row = s.only_mail_to(a);
+    EXPECT_EQ(row.state, MailState::sent) << a;
+    EXPECT_TRUE(row.payload_sealed.empty()) << a;
+  }
+}
+
+TEST(OutboxWorker, AFullBatchIsFollowedByAnotherClaimAtOnceNotAtTheNextPoll) {
+  Outbox s;
+  for (int i = 0; i < 5; ++i) s.signup("backlog" + std::to_string(i) + "@example.com");
+  auto o = Outbox::options();
+  o.poll = 1h;
+  o.batch = 2;
+  auto w = s.worker(o);
+  w->start();
+  w->mail_queued();  // one wake-up for the five
+  EXPECT_TRUE(eventually([&] { return s.sender.tried().size() == 5; }, 10s));
+  w->stop();
+}
+
 // The scheduler state of one thread of this process ('S' sleeping, 'R' running, ...).
 char thread_state(pid_t tid) {
   std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
