@@ -31,6 +31,11 @@ Error startup_error(std::string what, const Error& cause) {
 
 }  // namespace
 
+int cores() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
 Runtime::Runtime(const config::Config& c) : config(c), settings(settings_from(c)) {}
 
 Result<std::size_t> poll_revocations(Runtime& rt) {
@@ -83,8 +88,9 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, rt->clock, rt->random);
   rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->audit,
                                                           rt->settings, rt->clock, rt->random);
+  rt->hash_gate = std::make_unique<crypto::HashGate>(config.hash_workers > 0 ? config.hash_workers : cores());
   rt->hasher = std::make_unique<crypto::PasswordHasher>(
-      crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations});
+      crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations}, rt->hash_gate.get());
   rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
                                                           rt->settings, rt->clock, rt->random);
 

@@ -37,6 +37,7 @@ struct Runtime {
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;
+  std::unique_ptr<crypto::HashGate> hash_gate;  // hash_workers slots; outlives the hasher
   std::unique_ptr<crypto::PasswordHasher> hasher;
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::EmailService> email;
@@ -44,6 +45,9 @@ struct Runtime {
   std::unique_ptr<domain::RateLimiter> limiter;
   std::unique_ptr<domain::LoginSlowdown> slowdown;
 };
+
+// The machine's cores (at least 1): the default number of network threads and hash slots.
+int cores();
 
 enum class Migrations {
   apply,    // run pending migrations (serve with migrate_on_start, `tessera migrate`)

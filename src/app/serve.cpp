@@ -18,7 +18,7 @@
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "crypto/argon2_memory.hpp"
+#include "crypto/hash_gate.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
@@ -29,11 +29,6 @@
 
 namespace tessera::app {
 namespace {
-
-int cores() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
 
 }  // namespace
 
@@ -81,12 +76,15 @@ int serve(const config::Config& config) {
   }
   Runtime& rt = **built;
 
-  const int hash_workers = config.hash_workers > 0 ? config.hash_workers : cores();
+  // hash_workers hashes run at once (the gate's slots); the hash lane has twice as many threads,
+  // so that a request waiting for the database holds a thread but no slot, and another hashes
+  // meanwhile (crypto/hash_gate.hpp). The slots keep their Argon2 memory while logins keep
+  // coming and give it back when the queue runs empty, so an idle server is small again.
+  const int hash_workers = rt.hash_gate->slots();
   const int db_workers = config.db_workers > 0 ? config.db_workers : 4;
-  // A hash worker keeps its Argon2 memory while logins keep coming and gives it back when the
-  // queue runs empty, so an idle server is small again (crypto/argon2_memory.hpp).
-  http::WorkerPool hash_pool("hash", hash_workers, static_cast<std::size_t>(config.hash_queue),
-                             [] { crypto::release_thread_argon2_memory(); });
+  crypto::HashGate& gate = *rt.hash_gate;
+  http::WorkerPool hash_pool("hash", 2 * hash_workers, static_cast<std::size_t>(config.hash_queue),
+                             [&gate] { gate.release_idle_memory(); });
   // Database work is short; its queue is longer than the hash queue, and still bounded.
   http::WorkerPool db_pool("db", db_workers, 1024);
 
@@ -167,6 +165,7 @@ int serve(const config::Config& config) {
       .num("pid", getpid())
       .num("network_threads", options.threads)
       .num("hash_workers", hash_workers)
+      .num("hash_threads", hash_pool.threads())
       .num("db_workers", db_workers)
       .num("startup_us", ready_us);
 

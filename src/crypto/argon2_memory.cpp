@@ -14,37 +14,37 @@ void* map(std::size_t bytes) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
-// The block a thread keeps, unmapped when the thread ends.
-struct KeptBlock {
-  void* base = nullptr;
-  std::size_t size = 0;
-  bool in_use = false;
+thread_local Argon2Block own;                // the thread's block, unmapped when the thread ends
+thread_local Argon2Block* lent = nullptr;    // set by UseArgon2Block
 
-  void release() {
-    if (base != nullptr) munmap(base, size);
-    base = nullptr;
-    size = 0;
-    in_use = false;
-  }
-  ~KeptBlock() { release(); }
-};
-
-thread_local KeptBlock kept;
+Argon2Block& current() { return lent != nullptr ? *lent : own; }
 
 }  // namespace
 
+void Argon2Block::release() {
+  if (in_use_) return;
+  if (base_ != nullptr) munmap(base_, size());
+  base_ = nullptr;
+  size_.store(0, std::memory_order_relaxed);
+}
+
+UseArgon2Block::UseArgon2Block(Argon2Block& block) : previous_(lent) { lent = &block; }
+
+UseArgon2Block::~UseArgon2Block() { lent = previous_; }
+
 int allocate_argon2_memory(std::uint8_t** memory, std::size_t bytes) {
-  if (bytes <= kKeepLimitBytes && !kept.in_use) {
-    if (kept.size < bytes) {
+  Argon2Block& kept = current();
+  if (bytes <= kKeepLimitBytes && !kept.in_use_) {
+    if (kept.size() < bytes) {
       kept.release();
-      // Exactly the bytes asked for: RSS under a login flood stays (hash workers) x m KiB.
+      // Exactly the bytes asked for: RSS under a login flood stays (hash slots) x m KiB.
       void* p = map(bytes);
       if (p == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
-      kept.base = p;
-      kept.size = bytes;
+      kept.base_ = p;
+      kept.size_.store(bytes, std::memory_order_relaxed);
     }
-    kept.in_use = true;
-    *memory = static_cast<std::uint8_t*>(kept.base);
+    kept.in_use_ = true;
+    *memory = static_cast<std::uint8_t*>(kept.base_);
     return ARGON2_OK;
   }
   void* p = map(bytes);
@@ -55,17 +55,16 @@ int allocate_argon2_memory(std::uint8_t** memory, std::size_t bytes) {
 
 void free_argon2_memory(std::uint8_t* memory, std::size_t bytes) {
   if (memory == nullptr) return;
-  if (memory == kept.base) {
-    kept.in_use = false;  // already wiped by libargon2; kept for the next hash
+  Argon2Block& kept = current();
+  if (memory == kept.base_) {
+    kept.in_use_ = false;  // already wiped by libargon2; kept for the next hash
     return;
   }
   munmap(memory, bytes);
 }
 
-void release_thread_argon2_memory() {
-  if (!kept.in_use) kept.release();
-}
+void release_thread_argon2_memory() { own.release(); }
 
-std::size_t thread_argon2_memory_kept() { return kept.size; }
+std::size_t thread_argon2_memory_kept() { return own.size(); }
 
 }  // namespace tessera::crypto

@@ -158,8 +158,9 @@ std::string encode_b64(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-// One Argon2 computation by libargon2 into the calling thread's kept work memory
-// (crypto/argon2_memory.hpp); libargon2 wipes that memory before handing it back.
+// One Argon2 computation by libargon2 into the calling thread's kept work memory (the slot's
+// when it holds one: crypto/argon2_memory.hpp); libargon2 wipes that memory before handing it
+// back.
 Result<void> compute_argon2(bool argon2id, std::string_view password, std::string_view salt, std::uint32_t memory_kib,
                             std::uint32_t iterations, std::uint32_t lanes, unsigned char* out, std::size_t out_len) {
   argon2_context ctx{};
@@ -186,7 +187,23 @@ Result<void> compute_argon2(bool argon2id, std::string_view password, std::strin
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
+// Holds a slot of `gate` (if any) for as long as it lives.
+class GatePass {
+ public:
+  explicit GatePass(HashGate* gate) {
+    if (gate != nullptr) pass_.emplace(gate);
+  }
+
+ private:
+  // std::optional cannot hold the non-movable Pass; a small wrapper constructed in place can.
+  struct Held {
+    explicit Held(HashGate* gate) : pass(gate->enter()) {}
+    HashGate::Pass pass;
+  };
+  std::optional<Held> pass_;
+};
+
+PasswordHasher::PasswordHasher(Argon2Params params, HashGate* gate) : params_(params), gate_(gate) {
   init();
   // One lane needs 8 blocks of 1 KiB (ARGON2_MIN_MEMORY for p=1).
   if (params.memory_kib < 8 || params.memory_kib > ARGON2_MAX_MEMORY) {
@@ -201,6 +218,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
   std::array<unsigned char, kSaltBytes> salt{};
   randombytes_buf(salt.data(), salt.size());
   std::array<unsigned char, kHashBytes> out{};
+  const GatePass pass(gate_);
   auto done = compute_argon2(true, password, std::string_view(reinterpret_cast<const char*>(salt.data()), salt.size()),
                              params_.memory_kib, params_.iterations, 1, out.data(), out.size());
   if (!done) return std::move(done).error();
@@ -234,6 +252,7 @@ Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::strin
     return hash_error("stored argon2 hash has a malformed salt or hash");
   }
   std::array<unsigned char, kMaxStoredHashBytes> computed{};
+  const GatePass pass(gate_);
   auto done = compute_argon2(phc->argon2id, password, *salt, static_cast<std::uint32_t>(phc->memory_kib),
                              static_cast<std::uint32_t>(phc->iterations), static_cast<std::uint32_t>(phc->lanes),
                              computed.data(), expected->size());
@@ -268,6 +287,7 @@ Result<bool> PasswordHasher::verify_bcrypt(std::string_view password, std::strin
   // crypt_rn with a zeroed crypt_data of our own is reentrant (libxcrypt); it is 32 KiB, so it
   // lives on the heap rather than a worker thread's stack.
   auto scratch = std::make_unique<crypt_data>();
+  const GatePass pass(gate_);  // bcrypt is as CPU-bound as Argon2: it counts against the same slots
   const char* out = crypt_rn(key_c.data(), setting.data(), scratch.get(), sizeof(crypt_data));
   sodium_memzero(key_c.data(), key_c.size());
   if (out == nullptr || out[0] == '*') {
@@ -301,9 +321,10 @@ const std::string& PasswordHasher::dummy_hash() const {
     randombytes_buf(random_password.data(), random_password.size());
     auto dummy = hash(std::string_view(reinterpret_cast<const char*>(random_password.data()), random_password.size()));
     sodium_memzero(random_password.data(), random_password.size());
-    // Whichever thread made it keeps no Argon2 memory for it (the maintenance thread never
-    // hashes again; a hash worker maps its block again at its next hash).
+    // Whichever thread or slot made it keeps no Argon2 memory for it (the maintenance thread
+    // never hashes again; a hash worker maps its block again at its next hash).
     release_thread_argon2_memory();
+    if (gate_ != nullptr) gate_->release_idle_memory();
     if (!dummy) throw std::runtime_error("cannot make the dummy password hash: " + dummy.error().reason);
     dummy_hash_ = std::move(*dummy);
   });

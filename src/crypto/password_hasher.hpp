@@ -5,16 +5,18 @@
 // $2y$, from NestJS/Express apps) verify through libxcrypt until the next successful login
 // re-hashes them.
 //
-// Memory: each hashing thread computes into a block of m KiB it keeps between hashes
-// (crypto/argon2_memory.hpp), wiped after every hash and given back when the hash pool runs
-// idle. Peak RSS is about (hashing threads) x m KiB, which is why hashing runs on a bounded
-// pool.
+// Memory and CPU: with a HashGate, every computation holds one of the gate's slots and computes
+// into that slot's kept block of m KiB (crypto/hash_gate.hpp), wiped after every hash and given
+// back when the hash pool runs idle: at most (slots) hashes run at once and peak RSS is about
+// (slots) x m KiB, however many threads call. Without one (the CLI, tests), each calling thread
+// keeps its own block.
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
+#include "crypto/hash_gate.hpp"
 
 namespace tessera::crypto {
 
@@ -29,7 +31,8 @@ struct Argon2Params {
 class PasswordHasher {
  public:
   // Throws std::invalid_argument when `params` are outside Argon2's limits (a start-up error).
-  explicit PasswordHasher(Argon2Params params);
+  // `gate`, when given, must outlive the hasher.
+  explicit PasswordHasher(Argon2Params params, HashGate* gate = nullptr);
 
   // An Argon2id PHC string ($argon2id$v=19$m=..,t=..,p=1$salt$hash) of all of `password`'s bytes.
   Result<std::string> hash(std::string_view password) const;
@@ -55,6 +58,7 @@ class PasswordHasher {
   Result<bool> verify_bcrypt(std::string_view password, std::string_view stored) const;
 
   Argon2Params params_;
+  HashGate* gate_;
   mutable std::once_flag dummy_once_;
   mutable std::string dummy_hash_;
 };
