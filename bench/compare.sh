@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tessera side by side with the NestJS peer (../shared/peers), in one run on this machine.
 #
-#   sudo bench/compare.sh [--postgres]
+#   sudo bench/compare.sh [--postgres] [--repeat N]
 #
 # Starts Tessera on SQLite (rate limits off, default Argon2id cost) and, with --postgres, on a
 # throwaway PostgreSQL as well; starts the peer on PostgreSQL; seeds the same number of users in
@@ -11,6 +11,10 @@
 # an existing database; prints one table with the ratios Tessera/peer and login/signup as a
 # share of the hash-bound ceiling (cores / the time of one hash alone, as issue 9 defines it,
 # measured at the start and the end; the faster sets the ceiling).
+# --repeat N runs each profile (but the flood) N times in a row, and reports per cell the
+# median of the N (peak RSS: the highest; non-2xx: the sum), with every run listed below; each
+# repetition of refresh uses its own N-th of the seeded users' tokens. This machine is noisy:
+# single runs of one profile have differed by a third.
 # Loopback only; every load bounded by -d.
 # It stops everything it started.
 #
@@ -20,12 +24,16 @@
 set -euo pipefail
 
 POSTGRES=0
-for arg in "$@"; do
-  case "$arg" in
+REPEAT=1
+while (($#)); do
+  case "$1" in
     --postgres) POSTGRES=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "unknown argument $arg (see --help)" >&2; exit 2 ;;
+    --repeat) shift; REPEAT=${1:-} ;;
+    --repeat=*) REPEAT=${1#--repeat=} ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
+  shift
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +47,8 @@ SEED_USERS=${SEED_USERS:-256}
 OUT=${OUT:-/tmp/tessera-compare}
 PGPORT=${PGPORT:-55433}
 PEER_WORK=${PEER_WORK:-/var/tmp/tessera-peer-nestjs}
+[[ $REPEAT =~ ^[1-9][0-9]?$ ]] || { echo "--repeat takes a count from 1 to 99" >&2; exit 2; }
+((SEED_USERS / REPEAT > CONNS)) || { echo "SEED_USERS / --repeat must exceed CONNS (refresh needs more tokens than connections)" >&2; exit 2; }
 PEER_PORT=3300
 TS_PORT=18500
 TP_PORT=18501
@@ -63,7 +73,8 @@ cleanup() {
     for _ in $(seq 100); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
   fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM  # exit runs cleanup (the EXIT trap); cleanup alone would carry on
 
 # ------------------------------------------------------------------ packages and builds
 missing=()
@@ -159,10 +170,14 @@ stop_pid() {
   for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 }
 
-ROWS=()
-run_wrk() {  # SERVER RUN PID WRK-ARGS...
+ROWS=()  # one row per server and profile: the median of its repetitions
+RAW=()   # every run
+run_wrk() {  # SERVER RUN PID WRK-ARGS... (REP: the repetition, for the file name)
   local server=$1 run=$2 pid=$3; shift 3
-  local f="$OUT/wrk-$server-$run.txt"
+  local f="$OUT/wrk-$server-$run${REP:+-$REP}.txt"
+  # The previous profile's last requests finish first (a hash queue drains for a few hundred ms
+  # after wrk stops): this run's peak RSS and its first second are its own.
+  sleep 2
   echo 5 >"/proc/$pid/clear_refs"
   wrk "$@" >"$f" 2>&1 || true
   local hwm; hwm=$(hwm_kb "$pid")
@@ -171,8 +186,37 @@ run_wrk() {  # SERVER RUN PID WRK-ARGS...
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ {rps=$2} /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
     END {printf "%s %s %.1f %.2f %.2f %d %.1f\n", server, run, rps, p50, p99, bad + 0, hwm / 1024}' "$f")
-  ROWS+=("$row")
+  RAW+=("$row")
   log "$row"
+}
+
+# The row of SERVER RUN from its repetitions: the median of each of req/s, p50 and p99 (the
+# middle one, the lower of the two middle ones for an even count), the sum of non-2xx and the
+# highest peak RSS.
+median_row() {  # SERVER RUN
+  printf '%s\n' "${RAW[@]}" | awk -v server="$1" -v run="$2" '
+    function middle(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return a[int((n + 1) / 2)]
+    }
+    $1 == server && $2 == run {n++; rps[n] = $3; p50[n] = $4; p99[n] = $5; bad += $6; if ($7 > rss) rss = $7}
+    END {if (n) printf "%s %s %.1f %.2f %.2f %d %.1f\n", server, run, middle(rps, n), middle(p50, n), middle(p99, n), bad, rss}'
+}
+
+# Runs COMMAND... REPEAT times, with REP (the file-name suffix) and rep (1..REPEAT) set.
+repeated() {
+  for ((rep = 1; rep <= REPEAT; rep++)); do
+    ((REPEAT > 1)) && REP=$rep || REP=""
+    "$@"
+  done
+  REP=""
+}
+# These read W, dir and rep from the caller (profile, repeated): bash scopes dynamically.
+refresh_run() {  # SERVER PID SCRIPT BASE
+  run_wrk "$1" refresh "$2" "${W[@]}" -s "$3" "$4" -- "$dir/refresh-$rep.txt" "$THREADS"
+}
+signup_run() {  # SERVER PID SCRIPT BASE PASSWORD: a fresh name prefix per run
+  run_wrk "$1" signup "$2" "${W[@]}" -s "$3" "$4" -- "run$RANDOM" "$5"
 }
 
 profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
@@ -186,18 +230,30 @@ profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
   fi
   local access; access=$(cat "$dir/access.txt")
   wrk -t"$THREADS" -c"$CONNS" -d5s -H "Authorization: Bearer $access" "$base/profile" >/dev/null 2>&1 || true
-  run_wrk "$server" get "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/profile"
-  if [[ $kind == peer ]]; then
-    run_wrk "$server" refresh "$pid" "${W[@]}" -s "$PEER_DIR/bench/refresh.lua" "$base" -- "$dir/refresh.txt" "$THREADS"
-    run_wrk "$server" login "$pid" "${W[@]}" -s "$PEER_DIR/bench/login.lua" "$base" -- "$dir/users.txt" "$PEER_PASSWORD" "$THREADS"
-    run_wrk "$server" signup "$pid" "${W[@]}" -s "$PEER_DIR/bench/signup.lua" "$base" -- "run$RANDOM" "$PEER_PASSWORD"
-  else
-    run_wrk "$server" refresh "$pid" "${W[@]}" -s "$HERE/load/refresh.lua" "$base" -- "$dir/refresh.txt" "$THREADS"
-    run_wrk "$server" login "$pid" "${W[@]}" -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
-    run_wrk "$server" signup "$pid" "${W[@]}" -s "$HERE/load/signup.lua" "$base" -- "run$RANDOM" "$TS_PASSWORD"
+  # A rotated token cannot be sent again: each repetition of refresh gets its own share of the
+  # seeded users' tokens (still more per wrk thread than connections per thread).
+  local per=$((SEED_USERS / REPEAT)) rep
+  for ((rep = 1; rep <= REPEAT; rep++)); do
+    sed -n "$(((rep - 1) * per + 1)),$((rep * per))p" "$dir/refresh.txt" >"$dir/refresh-$rep.txt"
+  done
+  # Each profile's repetitions run back to back, refresh before login: the peer keeps one
+  # refresh token per user and a login replaces it.
+  local scripts=$HERE/load password=$TS_PASSWORD
+  [[ $kind == peer ]] && scripts=$PEER_DIR/bench password=$PEER_PASSWORD
+  repeated run_wrk "$server" get "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/profile"
+  repeated refresh_run "$server" "$pid" "$scripts/refresh.lua" "$base"
+  repeated run_wrk "$server" login "$pid" "${W[@]}" -s "$scripts/login.lua" "$base" -- "$dir/users.txt" "$password" "$THREADS"
+  repeated signup_run "$server" "$pid" "$scripts/signup.lua" "$base" "$password"
+  if [[ $kind != peer ]]; then
     run_wrk "$server" flood "$pid" -t"$THREADS" -c"$FLOOD_CONNS" -d10s --latency --timeout 30s \
       -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
   fi
+  local run
+  for run in get refresh login signup flood; do
+    local row; row=$(median_row "$server" "$run")
+    [[ -n $row ]] && ROWS+=("$row")
+  done
+  return 0
 }
 
 # ------------------------------------------------------------------ the peer
@@ -254,6 +310,7 @@ AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}
        "${AR_MS_END} ms at the end (${AR_PAR_MS} ms each with two processes at once);" \
        "hash-bound ceiling = $NPROC cores / one hash = $(awk -v n="$NPROC" -v a="$AR_MS" 'BEGIN {printf "%.1f", n * 1000 / a}') logins/s"
   echo
+  ((REPEAT > 1)) && echo "each cell: the median of $REPEAT runs of the profile (flood: one run); non-2xx: their sum; peak RSS: the highest" && echo
   echo "| server | run | req/s | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
   echo "|---|---|---|---|---|---|---|"
   for r in "${ROWS[@]}"; do echo "$r" | awk '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7}'; done
@@ -273,6 +330,14 @@ AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}
           rps[s " signup"] / rps["peer signup"], 100 * rps[s " signup"] / ceil
       }
     }'
+  if ((REPEAT > 1)); then
+    echo
+    echo "### Every run, in the order run"
+    echo
+    echo "| server | run | req/s | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
+    echo "|---|---|---|---|---|---|---|"
+    for r in "${RAW[@]}"; do echo "$r" | awk '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7}'; done
+  fi
   echo
   echo "raw outputs: $OUT/wrk-*.txt, logs: $OUT/*.log"
 } | tee "$OUT/summary.md"
