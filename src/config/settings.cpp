@@ -311,7 +311,7 @@ const std::vector<Setting>& table() {
                      int_setting(&Config::password_min_length, 8, 64), show_int(&Config::password_min_length)));
     v.push_back(make("password_min_score", "3", "lowest zxcvbn strength score (0-4) a new password may have",
                      int_setting(&Config::password_min_score, 0, 4), show_int(&Config::password_min_score)));
-    v.push_back(make("hash_workers", "0", "threads that hash passwords (0: one per core)",
+    v.push_back(make("hash_workers", "0", "password hashes run at once (0: one per core)",
                      int_setting(&Config::hash_workers, 0, 256), show_int(&Config::hash_workers)));
     v.push_back(make("hash_queue", "64", "password hashes that may wait for a worker; past it, 503",
                      int_setting(&Config::hash_queue, 1, 100000), show_int(&Config::hash_queue)));
