@@ -84,7 +84,10 @@ class KeysOnlyTx final : public StoreTx {
   Result<std::vector<OutboxMail>> claim_mail(TimePoint, TimePoint, std::string_view, std::size_t) override {
     return unused();
   }
-  Result<bool> mark_mail_sent(std::int64_t, std::string_view, TimePoint) override { return unused(); }
+  Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t>, std::string_view,
+                                                    TimePoint) override {
+    return unused();
+  }
   Result<bool> mark_mail_failed(std::int64_t, std::string_view, std::string_view, std::optional<TimePoint>) override {
     return unused();
   }
