@@ -290,7 +290,13 @@ test('refused access tokens count by reason: bad_signature, revoked, malformed',
 });
 
 test('a sign-up queues a mail: tessera_outbox_mails counts it, and it moves to sent', async () => {
-  const b = await scrape();
+  // The earlier tests' sign-ups queued mails too, and the sender gathers mails for a moment
+  // before it claims them: wait until none is in flight, so that only this one moves.
+  const inFlight = (s) => v(s, 'tessera_outbox_mails', { state: 'pending' }) + v(s, 'tessera_outbox_mails', { state: 'sending' });
+  const { value: b } = await eventually(async () => {
+    const now = await scrape();
+    return inFlight(now) === 0 ? now : null;
+  }, { withinMs: 5000, everyMs: 50, what: 'the earlier mails delivered' });
   const total = (s) => ['pending', 'sending', 'sent', 'dead'].reduce((n, state) => n + v(s, 'tessera_outbox_mails', { state }), 0);
   const s = await signup(api);
   await t.waitForLog((l) => l.msg === 'mail' && l.to === s.email);
