@@ -10,7 +10,8 @@
 # Argon2id hash floor in the same run; records idle and peak RSS and Tessera's start-up time on
 # an existing database; prints one table with the ratios Tessera/peer and login/signup as a
 # share of the hash-bound ceiling (cores / the time of one hash alone, as issue 9 defines it,
-# measured at the start and the end; the faster sets the ceiling).
+# measured at the start and the end; the faster sets the ceiling), and each Tessera server's
+# login/signup also against the floor measured just before and after its own hash loads.
 # --repeat N runs each profile (but the flood) N times in a row, and reports per cell the
 # median of the N (peak RSS: the highest; non-2xx: the sum), with every run listed below; each
 # repetition of refresh uses its own N-th of the seeded users' tokens. This machine is noisy:
@@ -30,7 +31,7 @@ while (($#)); do
     --postgres) POSTGRES=1 ;;
     --repeat) shift; REPEAT=${1:-} ;;
     --repeat=*) REPEAT=${1#--repeat=} ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -219,6 +220,16 @@ signup_run() {  # SERVER PID SCRIPT BASE PASSWORD: a fresh name prefix per run
   run_wrk "$1" signup "$2" "${W[@]}" -s "$3" "$4" -- "run$RANDOM" "$5"
 }
 
+# The floor measured just before a server's login runs and just after its sign-up runs (the
+# server idle, its hash queue drained): the machine's speed moves within a run (one run read
+# 20 ms at its start and 41 ms at its end), so the minutes of the hash loads get a reading of
+# their own as well. The faster of the two sets that server's own ceiling.
+declare -A FLOOR_BESIDE=()
+floor_beside() {  # SERVER before|after
+  "$OUT/hashfloor" 10 >"$OUT/hashfloor-$1-$2.txt"
+  FLOOR_BESIDE[$1]+="$(median argon2id "$OUT/hashfloor-$1-$2.txt") "
+}
+
 profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
   local server=$1 base=$2 pid=$3 kind=$4
   local W=(-t"$THREADS" -c"$CONNS" -d"$DUR" --latency --timeout 30s)
@@ -242,8 +253,10 @@ profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
   [[ $kind == peer ]] && scripts=$PEER_DIR/bench password=$PEER_PASSWORD
   repeated run_wrk "$server" get "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/profile"
   repeated refresh_run "$server" "$pid" "$scripts/refresh.lua" "$base"
+  [[ $kind != peer ]] && floor_beside "$server" before
   repeated run_wrk "$server" login "$pid" "${W[@]}" -s "$scripts/login.lua" "$base" -- "$dir/users.txt" "$password" "$THREADS"
   repeated signup_run "$server" "$pid" "$scripts/signup.lua" "$base" "$password"
+  [[ $kind != peer ]] && { sleep 2; floor_beside "$server" after; }
   if [[ $kind != peer ]]; then
     run_wrk "$server" flood "$pid" -t"$THREADS" -c"$FLOOD_CONNS" -d10s --latency --timeout 30s \
       -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
@@ -330,6 +343,15 @@ AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}
           rps[s " signup"] / rps["peer signup"], 100 * rps[s " signup"] / ceil
       }
     }'
+  for server in "${!FLOOR_BESIDE[@]}"; do
+    printf '%s\n' "${ROWS[@]}" | awk -v s="$server" -v n="$NPROC" -v floors="${FLOOR_BESIDE[$server]}" '
+      $1 == s && $2 == "login" {login = $3} $1 == s && $2 == "signup" {signup = $3}
+      END {
+        split(floors, f, " "); best = f[1] < f[2] ? f[1] : f[2]; ceil = n * 1000 / best
+        printf "- %s, against the floor beside its own hash loads (%s ms before its login runs, %s ms after its sign-up runs): ceiling %.1f/s, login %.0f%%, signup %.0f%%\n",
+          s, f[1], f[2], ceil, 100 * login / ceil, 100 * signup / ceil
+      }'
+  done
   if ((REPEAT > 1)); then
     echo
     echo "### Every run, in the order run"
