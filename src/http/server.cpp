@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <array>
+#include <csignal>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -80,6 +81,11 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
+void ignore_stop_signals() {
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
+}
+
 bool is_disconnect(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -106,7 +112,15 @@ struct Server::State {
   ~State() {
     // Members that refer to the io_contexts go before them.
     drain_timer.reset();
+    // Removing the signal_set puts the default action back, and the default for SIGTERM is to
+    // die. Once run() has returned the drain is over and the process is on its way to a clean
+    // exit (0); a second SIGTERM now (a supervisor or a user that sends it twice) must not turn
+    // that into a kill, so the signals this server handled are ignored from here on, set before
+    // and after the removal.
+    const bool ran = options.handle_signals && registry->stopped.load();
+    if (ran) ignore_stop_signals();
     signals.reset();
+    if (ran) ignore_stop_signals();
     acceptor.reset();
     guards.clear();
     contexts.clear();

@@ -44,6 +44,21 @@ test('SIGTERM logs the drain and the process exits 0', async () => {
   assert.ok(t.lines.some((l) => l.msg === 'stopped'));
 });
 
+// A supervisor or a user may send SIGTERM again while the server shuts down; once the drain is
+// over the signal_set is gone and the default action (die) would turn the clean exit into a kill.
+test('SIGTERM sent again and again while it shuts down still ends in exit 0', async () => {
+  for (let round = 0; round < 5; round++) {
+    const t = await startTessera({ env: { TESSERA_SHUTDOWN_TIMEOUT: '2s' } });
+    t.proc.kill('SIGTERM');
+    const again = setInterval(() => {
+      if (t.proc.exitCode === null && t.proc.signalCode === null) t.proc.kill('SIGTERM');
+    }, 1);
+    const result = await t.stop();
+    clearInterval(again);
+    assert.deepEqual(result, { code: 0, signal: null }, `round ${round}`);
+  }
+});
+
 test('a bad setting stops start-up with one line naming it and exit code 2', async () => {
   const { spawnSync } = await import('node:child_process');
   const { BIN } = await import('./support/tessera.mjs');
