@@ -256,8 +256,9 @@ profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
   [[ $kind != peer ]] && floor_beside "$server" before
   repeated run_wrk "$server" login "$pid" "${W[@]}" -s "$scripts/login.lua" "$base" -- "$dir/users.txt" "$password" "$THREADS"
   repeated signup_run "$server" "$pid" "$scripts/signup.lua" "$base" "$password"
-  [[ $kind != peer ]] && { sleep 2; floor_beside "$server" after; }
   if [[ $kind != peer ]]; then
+    sleep 2
+    floor_beside "$server" after
     run_wrk "$server" flood "$pid" -t"$THREADS" -c"$FLOOD_CONNS" -d10s --latency --timeout 30s \
       -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
   fi
