@@ -12,6 +12,9 @@
 # share of the hash-bound ceiling (cores / the time of one hash alone, as issue 9 defines it,
 # measured at the start and the end; the faster sets the ceiling), and each Tessera server's
 # login/signup also against the floor measured just before and after its own hash loads.
+# Tessera's own hasher (bench/password_bench, libargon2 on a kept block) is timed at the same
+# moments, and login/signup are given against its all-cores rate too: the server's own
+# overhead, apart from the Argon2 library (docs/performance.md, "Password hashing").
 # --repeat N runs each profile (but the flood) N times in a row, and reports per cell the
 # median of the N (peak RSS: the highest; non-2xx: the sum), with every run listed below; each
 # repetition of refresh uses its own N-th of the seeded users' tokens. This machine is noisy:
@@ -31,7 +34,7 @@ while (($#)); do
     --postgres) POSTGRES=1 ;;
     --repeat) shift; REPEAT=${1:-} ;;
     --repeat=*) REPEAT=${1#--repeat=} ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -89,6 +92,9 @@ command -v node >/dev/null || { echo "node >= 20 is needed" >&2; exit 1; }
 log "building tessera (release)"
 (cd "$ROOT" && cmake --preset release >/dev/null && flock /tmp/tessera-build.lock cmake --build --preset release --target tessera >/dev/null)
 TESSERA="$ROOT/build/release/tessera"
+log "building password_bench (Tessera's own hasher, for its floor)"
+(cd "$ROOT" && cmake --preset bench >/dev/null && flock /tmp/tessera-build.lock cmake --build --preset bench --target password_bench >/dev/null)
+PASSWORD_BENCH="$ROOT/build/bench/bench/password_bench"
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 chmod 755 "$OUT"
@@ -104,6 +110,17 @@ median() { awk -v k="$1" '$0 ~ k {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms
 AR_MS_START=$(median argon2id "$OUT/hashfloor.txt")
 AR_PAR_MS=$(cat "$OUT/hashfloor-a.txt" "$OUT/hashfloor-b.txt" | awk '/argon2id/ {for (i = 1; i <= NF; i++) if ($i ~ /^median_ms=/) {sub(/median_ms=/, "", $i); s += $i; n++}} END {printf "%.2f", s / n}')
 NPROC=$(nproc)
+# Tessera's own hasher (libargon2 into a kept block per hash slot): one hash alone, and as many
+# threads as cores at once. Its all-cores rate is the most logins/s Tessera's hasher allows on
+# this machine now; login/signup are reported against it as well, which isolates the server's
+# own overhead from the difference between the two Argon2 libraries (docs/performance.md,
+# "Password hashing").
+own_floor() {  # OUTFILE -> "ms_alone rate_all_cores"
+  "$PASSWORD_BENCH" --benchmark_filter='BM_Argon2idHashDefaultCost' --benchmark_min_time=1 >"$1" 2>&1
+  awk -v n="$NPROC" '/threads:1 / {alone = $2} $0 ~ ("threads:" n " ") {for (i = 1; i <= NF; i++) if ($i ~ /^items_per_second=/) {v = $i; sub(/items_per_second=/, "", v); sub(/\/s$/, "", v); rate = v}}
+    END {printf "%s %.1f", alone, rate}' "$1"
+}
+OWN_START=$(own_floor "$OUT/ownfloor.txt")
 
 # ------------------------------------------------------------------ PostgreSQL
 PGDATA="$OUT/pgdata"
@@ -223,11 +240,14 @@ signup_run() {  # SERVER PID SCRIPT BASE PASSWORD: a fresh name prefix per run
 # The floor measured just before a server's login runs and just after its sign-up runs (the
 # server idle, its hash queue drained): the machine's speed moves within a run (one run read
 # 20 ms at its start and 41 ms at its end), so the minutes of the hash loads get a reading of
-# their own as well. The faster of the two sets that server's own ceiling.
-declare -A FLOOR_BESIDE=()
+# their own as well. The faster of the two sets that server's own ceiling. Tessera's own hasher
+# is read at the same two moments.
+declare -A FLOOR_BESIDE=() OWN_BESIDE=()
 floor_beside() {  # SERVER before|after
   "$OUT/hashfloor" 10 >"$OUT/hashfloor-$1-$2.txt"
   FLOOR_BESIDE[$1]+="$(median argon2id "$OUT/hashfloor-$1-$2.txt") "
+  local own; own=$(own_floor "$OUT/ownfloor-$1-$2.txt")
+  OWN_BESIDE[$1]+="${own#* } "
 }
 
 profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
@@ -313,6 +333,9 @@ fi
 "$OUT/hashfloor" 20 >"$OUT/hashfloor-end.txt"
 AR_MS_END=$(median argon2id "$OUT/hashfloor-end.txt")
 AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}')
+OWN_END=$(own_floor "$OUT/ownfloor-end.txt")
+# The faster of the two readings, as for the floor.
+OWN_RATE=$(awk -v a="${OWN_START#* }" -v b="${OWN_END#* }" 'BEGIN {print (a > b ? a : b)}')
 
 # ------------------------------------------------------------------ summary
 {
@@ -323,6 +346,8 @@ AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}
   echo "Argon2id m=19456 KiB t=2 p=1 (the peer's floor tool, libsodium): one hash alone ${AR_MS_START} ms at the start," \
        "${AR_MS_END} ms at the end (${AR_PAR_MS} ms each with two processes at once);" \
        "hash-bound ceiling = $NPROC cores / one hash = $(awk -v n="$NPROC" -v a="$AR_MS" 'BEGIN {printf "%.1f", n * 1000 / a}') logins/s"
+  echo "Tessera's own hasher (libargon2 on a kept block, bench/password_bench): one hash alone ${OWN_START% *} ms at the start," \
+       "${OWN_END% *} ms at the end; $NPROC threads at once ${OWN_START#* }/s at the start, ${OWN_END#* }/s at the end"
   echo
   ((REPEAT > 1)) && echo "each cell: the median of $REPEAT runs of the profile (flood: one run); non-2xx: their sum; peak RSS: the highest" && echo
   echo "| server | run | req/s | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
@@ -344,6 +369,21 @@ AR_MS=$(awk -v a="$AR_MS_START" -v b="$AR_MS_END" 'BEGIN {print (a < b ? a : b)}
           rps[s " signup"] / rps["peer signup"], 100 * rps[s " signup"] / ceil
       }
     }'
+  printf '%s\n' "${ROWS[@]}" | awk -v own="$OWN_RATE" -v n="$NPROC" '
+    $1 != "peer" && $2 == "login" {login[$1] = $3} $1 != "peer" && $2 == "signup" {signup[$1] = $3}
+    END {
+      for (s in login)
+        printf "- %s, against its own hasher on %d threads (the faster of the start and end readings, %.1f/s): login %.0f%%, signup %.0f%%\n", s, n, own, 100 * login[s] / own, 100 * signup[s] / own
+    }'
+  for server in "${!OWN_BESIDE[@]}"; do
+    printf '%s\n' "${ROWS[@]}" | awk -v s="$server" -v n="$NPROC" -v owns="${OWN_BESIDE[$server]}" '
+      $1 == s && $2 == "login" {login = $3} $1 == s && $2 == "signup" {signup = $3}
+      END {
+        split(owns, o, " "); best = o[1] > o[2] ? o[1] : o[2]
+        printf "- %s, against its own hasher on %d threads beside its own hash loads (%s/s before its login runs, %s/s after its sign-up runs): login %.0f%%, signup %.0f%%\n",
+          s, n, o[1], o[2], 100 * login / best, 100 * signup / best
+      }'
+  done
   for server in "${!FLOOR_BESIDE[@]}"; do
     printf '%s\n' "${ROWS[@]}" | awk -v s="$server" -v n="$NPROC" -v floors="${FLOOR_BESIDE[$server]}" '
       $1 == s && $2 == "login" {login = $3} $1 == s && $2 == "signup" {signup = $3}
