@@ -176,7 +176,7 @@ struct HotPath {
 
   // A verifier with an empty cache.
   std::unique_ptr<domain::AccessTokens> access_tokens() {
-    return std::make_unique<domain::AccessTokens>(settings, keys, revocations, clock, random);
+    return std::make_unique<domain::AccessTokens>(settings, keys, revocations, binding, clock, random);
   }
 
   // `n` access tokens of the user, each for a session of its own (as n clients would hold).
@@ -198,6 +198,7 @@ struct HotPath {
   domain::KeysOnlyStore store;
   domain::KeyRing keys{domain::KeyRingOptions{}, clock, random};  // EdDSA, the default
   domain::RevocationList revocations;
+  domain::SessionBinding binding{tessera::SecretString(std::string(32, 'b'))};
   domain::User user;
 };
 

@@ -85,7 +85,11 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   }
   if (auto polled = poll_revocations(*rt); !polled) return startup_error("cannot load revocations", polled.error());
 
-  rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, rt->clock, rt->random);
+  auto binding_key = domain::server_secret(*rt->db.store, "session_binding_key", config.master_key, rt->random);
+  if (!binding_key) return startup_error("cannot load the session binding key", binding_key.error());
+  rt->binding = std::make_unique<domain::SessionBinding>(std::move(*binding_key));
+  rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, *rt->binding, rt->clock,
+                                                      rt->random);
   rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->audit,
                                                           rt->settings, rt->clock, rt->random);
   rt->hash_gate = std::make_unique<crypto::HashGate>(config.hash_workers > 0 ? config.hash_workers : cores());

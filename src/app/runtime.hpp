@@ -18,6 +18,7 @@
 #include "domain/login_slowdown.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
+#include "domain/session_binding.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
 #include "store/open.hpp"
@@ -35,6 +36,7 @@ struct Runtime {
   domain::RevocationList revocations;
   domain::AuditLog audit{clock};
   std::unique_ptr<domain::KeyRing> keys;
+  std::unique_ptr<domain::SessionBinding> binding;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;
   std::unique_ptr<crypto::HashGate> hash_gate;  // hash_workers slots; outlives the hasher

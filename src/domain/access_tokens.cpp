@@ -15,7 +15,7 @@ Error token_error(std::string reason) {
 }
 
 // Reads the claims Tessera puts in its tokens. verify_jwt has checked the registered ones.
-Result<Principal> principal_from(const boost::json::object& claims) {
+Result<Principal> principal_from(const boost::json::object& claims, const SessionBinding& binding) {
   Principal p;
   const auto str = [&](std::string_view name, std::string& out) -> bool {
     const auto* v = claims.if_contains(name);
@@ -24,9 +24,9 @@ Result<Principal> principal_from(const boost::json::object& claims) {
     out = std::string(v->as_string());
     return true;
   };
-  std::string sub, sid;
+  std::string sub, sid, sid_bind;
   if (!str("sub", sub) || !str("sid", sid) || !str("email", p.email) || !str("username", p.username) ||
-      !str("jti", p.token_id)) {
+      !str("jti", p.token_id) || !str("sid_bind", sid_bind)) {
     return token_error("bad_claims");
   }
   if (sub.empty() || sid.empty()) return token_error("missing_claim");
@@ -47,6 +47,11 @@ Result<Principal> principal_from(const boost::json::object& claims) {
     if (!v->is_int64()) return token_error("bad_claims");
     p.token_version = v->as_int64();
   }
+  // A session id of another user, or a version the subject was never at: the token was not
+  // issued for this pairing, whatever key signed it.
+  if (!binding.matches(sid_bind, p.user_id.str(), p.session_id.str(), p.token_version)) {
+    return token_error(sid_bind.empty() ? "missing_claim" : "session_binding");
+  }
   p.issued_at = claims.at("iat").as_int64();
   p.expires_at = claims.at("exp").as_int64();
   return p;
@@ -55,8 +60,8 @@ Result<Principal> principal_from(const boost::json::object& claims) {
 }  // namespace
 
 AccessTokens::AccessTokens(const Settings& settings, const KeyRing& keys, const RevocationList& revocations,
-                           const Clock& clock, Random& random)
-    : settings_(settings), keys_(keys), revocations_(revocations), clock_(clock), random_(random) {}
+                           const SessionBinding& binding, const Clock& clock, Random& random)
+    : settings_(settings), keys_(keys), revocations_(revocations), binding_(binding), clock_(clock), random_(random) {}
 
 Result<IssuedAccessToken> AccessTokens::issue(const User& user, const SessionId& session) {
   const auto& keys = keys_.current();
@@ -79,6 +84,7 @@ Result<IssuedAccessToken> AccessTokens::issue(const User& user, const SessionId&
   claims["email_verified"] = user.email_verified;
   if (!user.username.empty()) claims["username"] = user.username;
   claims["ver"] = user.token_version;
+  claims["sid_bind"] = binding_.tag(user.id.str(), session.str(), user.token_version);
   auto token = crypto::sign_jwt(claims, *signer, "at+jwt");
   if (!token) return std::move(token).error();
   return IssuedAccessToken{std::move(*token), ttl};
@@ -99,7 +105,7 @@ Result<Principal> AccessTokens::verify_uncached(std::string_view token) const {
   rules.audience = settings_.audience;
   auto verified = crypto::verify_jwt(token, keys_.current(), rules);
   if (!verified) return std::move(verified).error();
-  return principal_from(verified->claims);
+  return principal_from(verified->claims, binding_);
 }
 
 Result<std::shared_ptr<const Principal>> AccessTokens::verify(std::string_view token) const {

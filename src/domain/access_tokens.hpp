@@ -1,8 +1,9 @@
 #pragma once
 // Short-lived JWT access tokens (SPEC §3): issued with the claims iss, sub, aud, exp, iat, jti,
-// sid, roles, email, email_verified, username and ver (the user's token version), and
-// verified on every guarded request: signature and claims by the fixed sequence of
-// crypto/jws, then revocation. The one JSON the domain touches is this claim set, because the
+// sid, roles, email, email_verified, username, ver (the user's token version) and sid_bind
+// (domain/session_binding: the session belongs to the subject at that version), and verified on
+// every guarded request: signature and claims by the fixed sequence of crypto/jws, the
+// binding, then revocation. The one JSON the domain touches is this claim set, because the
 // claims are the token.
 //
 // A signature check costs tens of microseconds (Ed25519), more than the rest of a request, and
@@ -23,6 +24,7 @@
 #include "domain/key_ring.hpp"
 #include "domain/principal.hpp"
 #include "domain/revocation_list.hpp"
+#include "domain/session_binding.hpp"
 #include "domain/settings.hpp"
 #include "domain/user.hpp"
 
@@ -35,8 +37,8 @@ struct IssuedAccessToken {
 
 class AccessTokens {
  public:
-  AccessTokens(const Settings& settings, const KeyRing& keys, const RevocationList& revocations, const Clock& clock,
-               Random& random);
+  AccessTokens(const Settings& settings, const KeyRing& keys, const RevocationList& revocations,
+               const SessionBinding& binding, const Clock& clock, Random& random);
 
   // A new access token for `user` in `session`, signed by the active key.
   Result<IssuedAccessToken> issue(const User& user, const SessionId& session);
@@ -73,6 +75,7 @@ class AccessTokens {
   const Settings& settings_;
   const KeyRing& keys_;
   const RevocationList& revocations_;
+  const SessionBinding& binding_;
   const Clock& clock_;
   Random& random_;
   mutable std::array<Shard, kShards> shards_;

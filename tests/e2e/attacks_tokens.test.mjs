@@ -481,6 +481,54 @@ test('time claims of the wrong type or out of range are refused, never a 500', a
   }
 });
 
+// ------------------------------------------------------ a session must belong to its subject
+
+// Issue 24: with the signing secret (which an HS256 deployment shares with its resource
+// servers) a token can name any sub, sid and ver. The session binding (claim sid_bind, a MAC
+// under a key only Tessera holds) ties the three together, so each pairing the server did not
+// issue is refused on every guarded route, however it is signed.
+test('an HS256 token with A\'s sub and B\'s live sid, or a version A is not at, is refused on every guarded route, before and after A\'s logout', async () => {
+  const t = servers.HS256;
+  const api = client(t.url);
+  const a = await hsBaseline();
+  const b = await victim('HS256');
+  const forgeries = {
+    'A\'s sub with B\'s sid': { ...a.claims, sid: b.claims.sid },
+    'A\'s sub with B\'s sid and B\'s binding': { ...a.claims, sid: b.claims.sid, sid_bind: b.claims.sid_bind },
+    'B\'s sid and binding with A\'s sub, email and roles': { ...b.claims, iat: a.claims.iat, exp: a.claims.exp, sub: a.claims.sub, email: a.claims.email },
+    'A\'s own session at a version A is not at': { ...a.claims, ver: a.claims.ver + 1 },
+    'A\'s own session at version 999999': { ...a.claims, ver: 999999 },
+  };
+  const check = async (when) => {
+    for (const [what, claims] of Object.entries(forgeries)) {
+      const token = hmacToken(a.header, { ...claims, jti: `bind-${++seq}` });
+      await refused(t, bearer(token), 'session_binding', `${what}, ${when}`);
+      for (const path of ['/auth/me', '/auth/sessions', '/profile']) {
+        assertInvalidToken(await api.get(path, { token }));
+      }
+      assertInvalidToken(await api.post('/auth/logout-all', { token }));
+    }
+  };
+  await check('both sessions live');
+  // The genuine tokens still work (the refusals were about the pairing) ...
+  assert.equal((await api.get('/auth/me', { token: a.token })).status, 200);
+  assert.equal((await api.get('/auth/me', { token: b.token })).status, 200);
+  // ... and after A logs out, nothing that names A outlives it.
+  assert.equal((await api.post('/auth/logout', { token: a.token })).status, 204);
+  await check('after A\'s logout');
+  assertInvalidToken(await api.get('/auth/me', { token: a.token }));
+  assert.equal((await api.get('/auth/me', { token: b.token })).status, 200, 'B is untouched');
+});
+
+test('a token without the session binding, or with one of the wrong type, is refused', async () => {
+  const { t, header, claims } = await hsBaseline();
+  const { sid_bind: _, ...unbound } = claims;
+  await refused(t, bearer(hmacToken(header, unbound)), 'missing_claim', 'no sid_bind');
+  await refused(t, bearer(hmacToken(header, { ...claims, sid_bind: '' })), 'missing_claim', 'empty sid_bind');
+  await refused(t, bearer(hmacToken(header, { ...claims, sid_bind: 12 })), 'bad_claims', 'numeric sid_bind');
+  await refused(t, bearer(hmacToken(header, { ...claims, sid_bind: claims.sid_bind.slice(0, -1) + (claims.sid_bind.endsWith('A') ? 'B' : 'A') })), 'session_binding', 'one character off');
+});
+
 // ----------------------------------------------------------------- tokens of other purposes
 
 test('a refresh token, a verification token and a reset token are each refused as an access token', async () => {

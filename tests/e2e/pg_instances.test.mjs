@@ -6,12 +6,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera } from './support/tessera.mjs';
-import { startPostgres } from './support/postgres.mjs';
+import { startPostgres, databaseFor } from './support/postgres.mjs';
 import { runCli, eventually } from './support/cli.mjs';
-import { client, signup, login, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
-import { assertProblem, assertTokenResponse } from './support/expect.mjs';
+import { createHmac } from 'node:crypto';
+import { client, signup, login, uniqueEmail, GOOD_PASSWORD, jwtHeader, jwtClaims } from './support/http.mjs';
+import { assertProblem, assertTokenResponse, assertInvalidToken } from './support/expect.mjs';
 
-let pg, a, b, apiA, apiB, noGraceA, noGraceB, ngA, ngB;
+let pg, a, b, apiA, apiB, noGraceA, noGraceB, ngA, ngB, hsA, hsB;
+const HS_SECRET = 'pg-instances-hs256-secret-0123456789-abcdefghij';
 const shared = (extra = {}) => ({ TESSERA_DATABASE: pg.url, ...extra });
 
 before(async () => {
@@ -26,9 +28,13 @@ before(async () => {
   noGraceB = await startTessera({ env: shared({ TESSERA_REFRESH_REUSE_GRACE: '0s' }) });
   ngA = client(noGraceA.url);
   ngB = client(noGraceB.url);
+  // A pair signing HS256 with a secret we know, on a database of its own, to forge tokens with.
+  const hsEnv = { TESSERA_DATABASE: databaseFor(pg.url, 'pg-instances-hs256'), TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET };
+  hsA = await startTessera({ env: hsEnv });
+  hsB = await startTessera({ env: hsEnv });
 });
 after(async () => {
-  await Promise.all([a?.stop(), b?.stop(), noGraceA?.stop(), noGraceB?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), noGraceA?.stop(), noGraceB?.stop(), hsA?.stop(), hsB?.stop()]);
   pg?.stop();
 });
 
@@ -145,4 +151,47 @@ test('concurrent refreshes of one token at both instances yield at most one live
   for (const w of won) {
     assertProblem(await ngB.post('/auth/refresh', { json: { refresh_token: w.body.refresh_token } }), 401, 'invalid_refresh_token');
   }
+});
+
+// Issue 24, on two instances: the session binding key is a shared server secret, so a token one
+// instance issued verifies on the other, and a pairing neither issued is refused by both, with
+// no database round trip (the check is a MAC over sub, sid and ver).
+test('a token pairing one user\'s sub with another\'s live sid, or with a version the user is not at, is refused by both instances', async () => {
+  const [apiHsA, apiHsB] = [client(hsA.url), client(hsB.url)];
+  const alice = await signup(apiHsA);
+  const bob = await signup(apiHsB);
+  for (const api of [apiHsA, apiHsB]) {
+    assert.equal((await api.get('/auth/me', { token: alice.access })).status, 200, 'issued on A, good on both');
+    assert.equal((await api.get('/auth/me', { token: bob.access })).status, 200, 'issued on B, good on both');
+  }
+  const header = jwtHeader(alice.access);
+  const claims = jwtClaims(alice.access);
+  const sign = (c) => {
+    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(c)).toString('base64url')}`;
+    return `${input}.${createHmac('sha256', HS_SECRET).update(input).digest('base64url')}`;
+  };
+  assert.equal((await apiHsB.get('/auth/me', { token: sign({ ...claims, jti: 'pg-probe' }) })).status, 200, 'the probe is sound');
+  const bobClaims = jwtClaims(bob.access);
+  const forged = [
+    sign({ ...claims, sid: bobClaims.sid, jti: 'pg-swap' }),
+    sign({ ...claims, sid: bobClaims.sid, sid_bind: bobClaims.sid_bind, jti: 'pg-swap-bind' }),
+    sign({ ...claims, ver: claims.ver + 1, jti: 'pg-ver' }),
+  ];
+  const refusedOnBoth = async () => {
+    for (const token of forged) {
+      for (const [name, t, api] of [['A', hsA, apiHsA], ['B', hsB, apiHsB]]) {
+        const id = `pg-bind-${Math.random().toString(36).slice(2)}`;
+        const res = await api.get('/auth/me', { token, headers: { 'x-request-id': id } });
+        assertInvalidToken(res);
+        const line = await t.waitForLog((l) => l.msg === 'request' && l.request_id === id);
+        assert.equal(line.reason, 'session_binding', `instance ${name}`);
+      }
+    }
+  };
+  await refusedOnBoth();
+  // Alice logs out on A: her own token stops on B within a second, the forgeries stay refused.
+  assert.equal((await apiHsA.post('/auth/logout', { token: alice.access })).status, 204);
+  await refusedWithin(apiHsB, alice.access, 'B refusing a token logged out on A');
+  await refusedOnBoth();
+  assert.equal((await apiHsA.get('/auth/me', { token: bob.access })).status, 200, 'Bob is untouched');
 });

@@ -15,6 +15,7 @@
 #include "domain/audit_log.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
+#include "domain/session_binding.hpp"
 #include "domain/session_service.hpp"
 #include "store/open.hpp"
 
@@ -34,7 +35,7 @@ struct Services {
     if (!db.migrator->migrate()) throw std::runtime_error("migrate");
     keys = std::make_unique<domain::KeyRing>(domain::KeyRingOptions{}, clock, random);
     if (!keys->load_or_create(*db.store)) throw std::runtime_error("keys");
-    tokens = std::make_unique<domain::AccessTokens>(settings, *keys, revocations, clock, random);
+    tokens = std::make_unique<domain::AccessTokens>(settings, *keys, revocations, binding, clock, random);
     sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, clock, random);
     hasher = std::make_unique<crypto::PasswordHasher>(argon);
     accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, clock, random);
@@ -73,6 +74,7 @@ struct Services {
   domain::Settings settings;
   store::Opened db;
   domain::RevocationList revocations;
+  domain::SessionBinding binding{SecretString(std::string(32, 'b'))};
   domain::AuditLog audit{clock};
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
