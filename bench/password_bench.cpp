@@ -54,7 +54,7 @@ void check_password(benchmark::State& state, const std::string& raw) {
 void BM_CheckNewPasswordTypical(benchmark::State& state) { check_password(state, "tessera-e2e-Secret-42"); }
 BENCHMARK(BM_CheckNewPasswordTypical)->Unit(benchmark::kMicrosecond);
 
-// The slowest shape for zxcvbn: one character repeated (scored on its first 64 code points).
+// The slowest shape for zxcvbn: one character repeated (every window is the same text, scored once).
 void BM_CheckNewPassword256BytesRepeated(benchmark::State& state) {
   check_password(state, std::string(256, '1'));
 }
@@ -67,6 +67,36 @@ void BM_CheckNewPassword256BytesMixed(benchmark::State& state) {
   check_password(state, pw);
 }
 BENCHMARK(BM_CheckNewPassword256BytesMixed)->Unit(benchmark::kMicrosecond);
+
+// The slowest 256-byte shape for the windowed estimate: runs of one character, a new one every
+// 16, so no two of its seven windows are the same text and each is full of repeats.
+void BM_CheckNewPassword256BytesRuns(benchmark::State& state) {
+  std::string pw;
+  for (char c = '0'; pw.size() < 256; ++c) pw += std::string(16, c);
+  check_password(state, pw);
+}
+BENCHMARK(BM_CheckNewPassword256BytesRuns)->Unit(benchmark::kMicrosecond);
+
+// 256 bytes of no pattern (a generated password).
+void BM_CheckNewPassword256BytesRandom(benchmark::State& state) {
+  const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%&*+-=?@";
+  std::string pw;
+  unsigned x = 12345;
+  while (pw.size() < 256) {
+    x = x * 1103515245u + 12345u;
+    pw += alphabet[(x >> 16) % (sizeof alphabet - 1)];
+  }
+  check_password(state, pw);
+}
+BENCHMARK(BM_CheckNewPassword256BytesRandom)->Unit(benchmark::kMicrosecond);
+
+// Issue 24's passphrase: 60 ü and " long unicode passphrase", 144 bytes.
+void BM_CheckNewPasswordUnicodePassphrase(benchmark::State& state) {
+  std::string pw;
+  for (int i = 0; i < 60; ++i) pw += "\xc3\xbc";
+  check_password(state, pw + " long unicode passphrase");
+}
+BENCHMARK(BM_CheckNewPasswordUnicodePassphrase)->Unit(benchmark::kMicrosecond);
 
 void BM_NormalizePassword256Bytes(benchmark::State& state) {
   std::string raw;

@@ -122,16 +122,36 @@ std::vector<std::string> user_words(std::string_view email, std::string_view use
   return words;
 }
 
-// The part of a password the estimator sees: up to the first NUL (zxcvbn-c reads C strings;
-// scoring a prefix can only lower the score) and at most kMaxScoredCodePoints code points.
-std::string scored_prefix(std::string_view password) {
-  password = password.substr(0, password.find('\0'));
-  std::size_t i = 0;
-  for (std::size_t n = 0; i < password.size() && n < kMaxScoredCodePoints; ++n) {
-    const std::size_t len = utf8::sequence_length(password, i);
-    i += len == 0 ? 1 : len;
+// The windows the estimator scores, in order. A window runs from its start for at most
+// kMaxScoredCodePoints code points and kMaxScoredWindowBytes bytes (cut at a code point
+// boundary); the next one starts at the middle of the previous one, so every run of text half
+// a window long lies whole inside some window, wherever it sits in the password. A NUL byte
+// ends a window and belongs to none (zxcvbn-c reads C strings).
+std::vector<std::string_view> scored_windows(std::string_view password) {
+  const auto next = [&](std::size_t i) {  // the index after the code point at i
+    const std::size_t n = utf8::sequence_length(password, i);
+    return i + (n == 0 ? 1 : n);
+  };
+  std::vector<std::string_view> windows;
+  std::size_t start = 0;
+  while (start < password.size()) {
+    if (password[start] == '\0') {
+      ++start;
+      continue;
+    }
+    std::size_t end = start;
+    std::size_t middle = start;  // advances one code point for every two the window takes
+    std::size_t code_points = 0;
+    while (end < password.size() && password[end] != '\0' && code_points < kMaxScoredCodePoints &&
+           next(end) - start <= kMaxScoredWindowBytes) {
+      end = next(end);
+      if (++code_points % 2 == 0) middle = next(middle);
+    }
+    windows.push_back(password.substr(start, end - start));
+    const bool last = end >= password.size() || password[end] == '\0';
+    start = last || middle == start ? end : middle;
   }
-  return std::string(password.substr(0, i));
+  return windows;
 }
 
 // zxcvbn's score from its guess count: 2^bits guesses, thresholds 1e3, 1e6, 1e8, 1e10.
@@ -201,10 +221,19 @@ int password_score(const SecretString& normalized, std::string_view email, std::
   dict.reserve(words.size() + 1);
   for (const std::string& w : words) dict.push_back(w.c_str());
   dict.push_back(nullptr);
-  std::string prefix = scored_prefix(normalized.reveal());
-  const double bits = ZxcvbnMatch(prefix.c_str(), dict.data(), nullptr);
-  explicit_bzero(prefix.data(), prefix.size());
-  return score_from_bits(bits);
+  const std::vector<std::string_view> windows = scored_windows(normalized.reveal());
+  double best = 0;
+  std::string window;  // NUL-terminated copy for zxcvbn-c, wiped after each use
+  window.reserve(kMaxScoredWindowBytes);
+  for (auto it = windows.begin(); it != windows.end(); ++it) {
+    // A repeated window scores what it scored before (and a long run of one character,
+    // zxcvbn's slowest input, is estimated once).
+    if (std::find(windows.begin(), it, *it) != it) continue;
+    window.assign(*it);
+    best = std::max(best, ZxcvbnMatch(window.c_str(), dict.data(), nullptr));
+    explicit_bzero(window.data(), window.size());
+  }
+  return score_from_bits(best);
 }
 
 Result<void> check_new_password(const SecretString& normalized, const PasswordRules& rules,

@@ -254,6 +254,22 @@ test('signup with a weak password is 422 weak_password with machine-readable rea
   assert.equal((await api.post('/auth/signup', { json: { email, password: GOOD_PASSWORD } })).status, 201);
 });
 
+// Issue 24: the strength estimate sees the whole password, so text before a passphrase the
+// policy accepts never makes it "too guessable"; a long run of one letter alone still is.
+test('a long passphrase is never refused for its first characters: 60 ü before an accepted phrase is accepted too', async () => {
+  const phrase = ' long unicode passphrase';
+  const padded = 'ü'.repeat(60) + phrase;
+  assert.equal(Buffer.byteLength(padded), 144);
+  for (const password of [phrase, padded, phrase + 'ü'.repeat(100), 'a'.repeat(200) + phrase]) {
+    const res = await api.post('/auth/signup', { json: { email: uniqueEmail('long'), password } });
+    assert.equal(res.status, 201, `${Buffer.byteLength(password)} bytes: ${res.text}`);
+  }
+  for (const password of ['ü'.repeat(128), 'ü'.repeat(60) + 'a'.repeat(100)]) {
+    const p = assertProblem(await api.post('/auth/signup', { json: { email: uniqueEmail('long'), password } }), 422, 'weak_password');
+    assert.deepEqual(p.reasons, ['too_guessable']);
+  }
+});
+
 test('signup with a text/plain body is 415 and creates nothing', async () => {
   const email = uniqueEmail('plain');
   const res = await api.post('/auth/signup', {
