@@ -10,7 +10,9 @@
 # script exits 1 after the remaining targets have run. Reproduce one with
 #   build/fuzz/fuzz/<target> build/fuzz/findings/<target>/crash-...
 # Environment: FUZZ_RSS_MB (default 2048), FUZZ_TIMEOUT (seconds per input, default 25),
-# FUZZ_ARGS (extra libFuzzer flags), FUZZ_NO_BUILD=1 (use the binaries as they are).
+# FUZZ_ARGS (extra libFuzzer flags), FUZZ_NO_BUILD=1 (use the binaries as they are),
+# FUZZ_KEEP=1 (after a run without findings, merge the inputs that reached new coverage into
+# fuzz/corpus/<target> with libFuzzer's -merge=1, for a long run's corpus to be committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -66,8 +68,18 @@ for t in "${targets[@]}"; do
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1, ft \2, corpus \3/p' <<<"$last")
+  first=$(grep -E '^#[0-9]+[[:space:]]+INITED' "$log" | head -1 || true)
+  cov0=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1, ft \2, corpus \3/p' <<<"$first")
   if ((status == 0)); then
-    summary+=("$t: passed, ${runs:-?} runs in ${seconds}s (${rate:-?}/s), ${cov:-no coverage line}")
+    kept=""
+    if [[ "${FUZZ_KEEP:-0}" == 1 ]]; then
+      before=$(find "fuzz/corpus/$t" -type f | wc -l)
+      mkdir -p "fuzz/corpus/$t"
+      (cd "$work/$t" && TMPDIR="$work/$t/tmp" "$bin" -merge=1 "${args[@]:1:2}" "$root/fuzz/corpus/$t" "$corpus" \
+        >"$work/$t/merge.log" 2>&1)
+      kept=", kept $(( $(find "fuzz/corpus/$t" -type f | wc -l) - before )) new corpus entries"
+    fi
+    summary+=("$t: passed, ${runs:-?} runs in ${seconds}s (${rate:-?}/s), at start ${cov0:-?}, at end ${cov:-no coverage line}$kept")
   else
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
     cp "$log" "$findings_root/$t/last-run.log"
