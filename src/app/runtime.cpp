@@ -75,6 +75,7 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
 
   domain::KeyRingOptions key_options;
   key_options.alg = config.jwt_alg;
+  key_options.alg_explicit = config.origins.contains("jwt_alg");
   key_options.hs256_secret = config.jwt_secret;
   key_options.master_key = config.master_key;
   key_options.verify_window = rt->settings.revocation_window();

@@ -48,6 +48,16 @@ void limit_malloc_arenas(int cores) {
 #endif
 }
 
+// For the `listening` line: where the signing algorithm came from (docs/configuration.md).
+std::string_view alg_source_name(domain::KeyRing::AlgSource source) {
+  switch (source) {
+    case domain::KeyRing::AlgSource::setting: return "setting";
+    case domain::KeyRing::AlgSource::stored_keys: return "stored_keys";
+    case domain::KeyRing::AlgSource::default_alg: return "default";
+  }
+  return "setting";
+}
+
 }  // namespace
 
 int serve(const config::Config& config) {
@@ -179,7 +189,8 @@ int serve(const config::Config& config) {
       .num("port", server.port())
       .str("url", config.public_url)
       .str("database", rt.db.store->backend())
-      .str("jwt_alg", config.jwt_alg)
+      .str("jwt_alg", rt.keys->alg())
+      .str("jwt_alg_from", alg_source_name(rt.keys->alg_source()))
       .str("mail", sender->name())
       .num("pid", getpid())
       .num("network_threads", options.threads)

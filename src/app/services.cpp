@@ -22,7 +22,7 @@ api::Services make_services(Runtime& rt, std::function<bool()> draining) {
   services.admin = rt.admin.get();
   services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
   services.keys = rt.keys.get();
-  services.jwt_alg = config.jwt_alg;
+  services.jwt_alg = rt.keys->alg();
   services.issuer = config.issuer;
   return services;
 }

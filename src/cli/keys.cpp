@@ -64,7 +64,7 @@ void register_keys(CLI::App& app, Context& ctx) {
 
   auto* rotate = keys->add_subcommand("rotate", "Make a new signing key; the old one keeps verifying until its tokens expire");
   static std::string alg;
-  rotate->add_option("--alg", alg, "EdDSA, ES256 or RS256 (default: TESSERA_JWT_ALG)")
+  rotate->add_option("--alg", alg, "ES256, EdDSA or RS256 (default: the signing key's, or TESSERA_JWT_ALG when set)")
       ->check(CLI::IsMember({"EdDSA", "ES256", "RS256"}));
   rotate->add_flag("--json", json, "Print the new key as JSON");
   rotate->footer("A running server starts signing with the new key within a few seconds.");
@@ -78,14 +78,16 @@ void register_keys(CLI::App& app, Context& ctx) {
       }
       auto kid = rt->keys->rotate(*rt->db.store, alg);
       if (!kid) return report(kid.error());
-      const std::string used = alg.empty() ? rt->config.jwt_alg : alg;
+      const std::string used = alg.empty() ? rt->keys->alg() : alg;
       rt->admin->record(kCli, domain::audit_event::kKeyRotated, "new key " + *kid + " (" + used + ")");
       if (json) {
         std::cout << boost::json::serialize(boost::json::object{{"kid", *kid}, {"alg", used}}) << "\n";
       } else {
         std::cout << "new signing key " << *kid << " (" << used << ")\n";
       }
-      if (used != rt->config.jwt_alg) {
+      // Without TESSERA_JWT_ALG a server keeps whatever the stored signing key is; with it, a
+      // server makes a key of that algorithm again.
+      if (rt->config.origins.contains("jwt_alg") && used != rt->config.jwt_alg) {
         std::cerr << "tessera: note: TESSERA_JWT_ALG is " << rt->config.jwt_alg << "; a server started with it makes a new "
                   << rt->config.jwt_alg << " key again. Set TESSERA_JWT_ALG=" << used << " to keep this one.\n";
       }

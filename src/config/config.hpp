@@ -44,7 +44,7 @@ struct Config {
   int db_workers = 0;  // 0 = chosen by the store
 
   // Tokens
-  std::string jwt_alg = "EdDSA";
+  std::string jwt_alg = "ES256";
   SecretString jwt_secret;
   SecretString master_key;
   seconds access_ttl{15 * 60};

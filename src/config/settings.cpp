@@ -264,7 +264,7 @@ const std::vector<Setting>& table() {
                      string_setting(&Config::smtp_ca_file), show_string(&Config::smtp_ca_file)));
     v.push_back(make("smtp_timeout", "30s", "time allowed for one SMTP delivery",
                      duration_setting(&Config::smtp_timeout, 1s, 10min), show_duration(&Config::smtp_timeout)));
-    v.push_back(make("jwt_alg", "EdDSA", "signing algorithm: EdDSA, ES256, RS256 or HS256",
+    v.push_back(make("jwt_alg", "ES256", "signing algorithm: ES256, EdDSA, RS256 or HS256 (not set: an installation keeps the algorithm its stored key signs with)",
                      [](Config& c, std::string_view s) -> Result<void> {
                        if (s != "EdDSA" && s != "ES256" && s != "RS256" && s != "HS256") {
                          return bad("write EdDSA, ES256, RS256 or HS256");

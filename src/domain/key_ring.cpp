@@ -31,7 +31,10 @@ std::string fingerprint_of(const std::vector<StoredKey>& keys, TimePoint now, st
 }  // namespace
 
 KeyRing::KeyRing(KeyRingOptions options, const Clock& clock, Random& random)
-    : options_(std::move(options)), clock_(clock), random_(random) {}
+    : options_(std::move(options)), clock_(clock), random_(random) {
+  alg_ = options_.alg;
+  if (!options_.alg_explicit) alg_source_ = AlgSource::default_alg;
+}
 
 std::string KeyRing::new_kid() { return crypto::base64url::encode(random_.bytes(9)); }
 
@@ -74,7 +77,7 @@ Result<std::shared_ptr<const crypto::KeySet>> KeyRing::build(const std::vector<S
     if (auto added = set->add(std::move(*key)); !added) return std::move(added).error();
     if (!k.signs_until) active_kid = k.kid;  // keys come oldest first: the newest signer wins
   }
-  if (options_.alg == "HS256") {
+  if (alg_ == "HS256") {
     auto key = crypto::SigningKey::from_secret(hs256_kid(options_.hs256_secret.reveal()), options_.hs256_secret.reveal());
     if (!key) return make_error(errc::internal_error, "TESSERA_JWT_SECRET cannot be used: " + key.error().reason);
     active_kid = (*key)->kid();
@@ -92,20 +95,33 @@ void KeyRing::publish(std::shared_ptr<const crypto::KeySet> set) {
   version_.fetch_add(1, std::memory_order_release);
 }
 
+void KeyRing::adopt_stored_alg(const std::vector<StoredKey>& keys) {
+  if (options_.alg_explicit) return;
+  alg_ = options_.alg;
+  alg_source_ = AlgSource::default_alg;
+  for (const auto& k : keys) {  // oldest first: the newest signer wins, as in build()
+    if (!k.retired_at && !k.signs_until && k.alg != "HS256") {
+      alg_ = k.alg;
+      alg_source_ = AlgSource::stored_keys;
+    }
+  }
+}
+
 Result<void> KeyRing::load_or_create(Store& store) {
   const TimePoint now = clock_.now();
   auto keys = store.write([&](StoreTx& tx) -> Result<std::vector<StoredKey>> {
     auto stored = tx.signing_keys();
     if (!stored) return std::move(stored).error();
-    if (options_.alg == "HS256") return std::move(*stored);
+    adopt_stored_alg(*stored);
+    if (alg_ == "HS256") return std::move(*stored);
     const bool has_signer = std::any_of(stored->begin(), stored->end(), [&](const StoredKey& k) {
-      return !k.retired_at && !k.signs_until && k.alg == options_.alg;
+      return !k.retired_at && !k.signs_until && k.alg == alg_;
     });
     if (has_signer) return std::move(*stored);
     // None of the configured algorithm signs yet (first start, or the algorithm changed):
     // make one, and let the previous signer only verify from now on.
-    auto alg = crypto::parse_alg(options_.alg);
-    if (!alg) return make_error(errc::internal_error, "unknown algorithm " + options_.alg);
+    auto alg = crypto::parse_alg(alg_);
+    if (!alg) return make_error(errc::internal_error, "unknown algorithm " + alg_);
     const std::string kid = new_kid();
     auto key = crypto::SigningKey::generate(*alg, kid);
     if (!key) return make_error(errc::internal_error, "cannot generate a signing key: " + key.error().reason);
@@ -117,7 +133,7 @@ Result<void> KeyRing::load_or_create(Store& store) {
         if (auto r = tx.update_signing_key(k); !r) return std::move(r).error();
       }
     }
-    StoredKey fresh{kid, options_.alg, std::move(*sealed), now, std::nullopt, std::nullopt};
+    StoredKey fresh{kid, alg_, std::move(*sealed), now, std::nullopt, std::nullopt};
     if (auto r = tx.insert_signing_key(fresh); !r) return std::move(r).error();
     stored->push_back(std::move(fresh));
     return std::move(*stored);
@@ -134,6 +150,7 @@ Result<void> KeyRing::load_or_create(Store& store) {
 Result<void> KeyRing::load(Store& store) {
   auto keys = store.read([](StoreTx& tx) { return tx.signing_keys(); });
   if (!keys) return std::move(keys).error();
+  adopt_stored_alg(*keys);
   auto set = build(*keys);
   if (!set) return std::move(set).error();
   {
@@ -164,7 +181,7 @@ Result<void> KeyRing::reload(Store& store) {
 }
 
 Result<std::string> KeyRing::rotate(Store& store, std::string alg_name) {
-  if (alg_name.empty()) alg_name = options_.alg;
+  if (alg_name.empty()) alg_name = alg_;
   auto alg = crypto::parse_alg(alg_name);
   if (!alg || *alg == crypto::Alg::HS256) {
     return make_error(errc::invalid_request, "rotate makes EdDSA, ES256 or RS256 keys; HS256 uses TESSERA_JWT_SECRET");

@@ -20,7 +20,11 @@
 namespace tessera::domain {
 
 struct KeyRingOptions {
-  std::string alg = "EdDSA";  // of the key that signs; HS256 uses `hs256_secret`
+  std::string alg = "ES256";  // of the key that signs; HS256 uses `hs256_secret`
+  // False when `alg` is only the default (TESSERA_JWT_ALG not set): an installation whose stored
+  // keys already sign with another asymmetric algorithm keeps it, so an upgrade never changes
+  // the tokens resource servers receive. True: `alg` signs, making a key of it when needed.
+  bool alg_explicit = true;
   SecretString hs256_secret;
   SecretString master_key;  // when set, new private keys are stored sealed with it
   std::chrono::seconds verify_window{930};  // how long a key verifies after it stopped signing
@@ -45,8 +49,18 @@ class KeyRing {
   // Increases every time a new key set is published.
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
-  // Makes a new signing key of `alg` (the configured one when empty); the old one keeps
-  // verifying. Returns the new kid.
+  // Where the signing algorithm came from, for the start-up log line.
+  enum class AlgSource {
+    setting,      // TESSERA_JWT_ALG (or its flag or file key)
+    stored_keys,  // not set; the stored signing key's algorithm is kept
+    default_alg,  // not set, and no key signed yet: the default
+  };
+  // The algorithm new tokens are signed with, and where it came from; known after a load.
+  const std::string& alg() const { return alg_; }
+  AlgSource alg_source() const { return alg_source_; }
+
+  // Makes a new signing key of `alg` (the signing algorithm, alg(), when empty); the old one
+  // keeps verifying. Returns the new kid.
   Result<std::string> rotate(Store& store, std::string alg = {});
 
   // A key as `tessera keys list` shows it.
@@ -74,8 +88,12 @@ class KeyRing {
   Result<std::shared_ptr<const crypto::KeySet>> build(const std::vector<StoredKey>& keys) const;
   void publish(std::shared_ptr<const crypto::KeySet> set);
   std::string new_kid();
+  // Without an explicit algorithm, adopts that of the newest stored asymmetric signer.
+  void adopt_stored_alg(const std::vector<StoredKey>& keys);
 
   KeyRingOptions options_;
+  std::string alg_;
+  AlgSource alg_source_ = AlgSource::setting;
   const Clock& clock_;
   Random& random_;
   mutable std::mutex mutex_;

@@ -24,7 +24,7 @@ const ASYMMETRIC = ['EdDSA', 'ES256', 'RS256'];
 const servers = {};
 before(async () => {
   const started = await Promise.all([
-    startTessera(),
+    startTessera({ env: { TESSERA_JWT_ALG: 'EdDSA' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),

@@ -219,11 +219,11 @@ test('the CLI is audited with actor cli: user_created, user_updated, key_rotated
 
   const rotated = await runCli(['keys', 'rotate'], { dir: t.dir });
   assert.equal(rotated.code, 0, rotated.stderr);
-  const kid = rotated.stdout.match(/new signing key (\S+) \(EdDSA\)/)[1];
+  const kid = rotated.stdout.match(/new signing key (\S+) \(ES256\)/)[1];
   const r = (await audit({ event: 'key_rotated' })).entries.find((e) => e.detail.includes(kid));
   assert.ok(r, 'a key_rotated entry naming the new key');
   assertEntry(r, { event: 'key_rotated', userId: '', actorId: 'cli', ip: '', userAgent: 'tessera-cli', from });
-  assert.equal(r.detail, `new key ${kid} (EdDSA)`);
+  assert.equal(r.detail, `new key ${kid} (ES256)`);
 
   // A second rotation, so that the key retired below signed none of this suite's tokens.
   assert.equal((await runCli(['keys', 'rotate'], { dir: t.dir })).code, 0);

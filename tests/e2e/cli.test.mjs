@@ -261,7 +261,7 @@ test('on a fresh database keys list shows no key: only serve or keys rotate make
     assert.deepEqual([none.code, none.stdout], [0, '']);
     const made = JSON.parse((await runCli(['keys', 'rotate', '--json'], { dir: fresh })).stdout);
     const keys = jsonLines((await runCli(['keys', 'list', '--json'], { dir: fresh })).stdout);
-    assert.deepEqual(keys.map((k) => [k.kid, k.alg, k.state]), [[made.kid, 'EdDSA', 'active']]);
+    assert.deepEqual(keys.map((k) => [k.kid, k.alg, k.state]), [[made.kid, 'ES256', 'active']]);
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
@@ -282,7 +282,7 @@ test('keys rotate makes a new active key; the old one verifies; retire refuses t
   const oldKid = before.find((k) => k.state === 'active').kid;
   const rotated = await cli('keys', 'rotate');
   assert.equal(rotated.code, 0, rotated.stderr);
-  const kid = rotated.stdout.match(/^new signing key (\S+) \(EdDSA\)\n$/)[1];
+  const kid = rotated.stdout.match(/^new signing key (\S+) \(ES256\)\n$/)[1];
   const after1 = jsonLines((await cli('keys', 'list', '--json')).stdout);
   assert.equal(after1.find((k) => k.kid === kid).state, 'active');
   const old = after1.find((k) => k.kid === oldKid);
@@ -303,18 +303,23 @@ test('keys rotate makes a new active key; the old one verifies; retire refuses t
   assert.equal((await cli('keys', 'retire', oldKid)).code, 0, 'retiring a retired key again is a no-op');
 });
 
-test('keys rotate --alg ES256 makes an ES256 key and warns that TESSERA_JWT_ALG still names EdDSA', async () => {
-  const r = await cli('keys', 'rotate', '--alg', 'ES256', '--json');
+test('keys rotate --alg RS256 makes an RS256 key, and warns only when TESSERA_JWT_ALG is set to another algorithm', async () => {
+  const r = await runCli(['keys', 'rotate', '--alg', 'RS256', '--json'], { dir, env: { TESSERA_JWT_ALG: 'ES256' } });
   assert.equal(r.code, 0, r.stderr);
   const made = JSON.parse(r.stdout);
-  assert.equal(made.alg, 'ES256');
-  assert.match(r.stderr, /TESSERA_JWT_ALG/);
-  // It is the signing key now: listing (with TESSERA_JWT_ALG still EdDSA) does not demote it.
-  const keys = jsonLines((await cli('keys', 'list', '--json')).stdout);
-  assert.deepEqual([keys.find((k) => k.kid === made.kid).alg, keys.find((k) => k.kid === made.kid).state], ['ES256', 'active']);
+  assert.equal(made.alg, 'RS256');
+  assert.match(r.stderr, /TESSERA_JWT_ALG is ES256/);
+  // It is the signing key now: listing (with TESSERA_JWT_ALG still ES256) does not demote it.
+  const keys = jsonLines((await runCli(['keys', 'list', '--json'], { dir, env: { TESSERA_JWT_ALG: 'ES256' } })).stdout);
+  assert.deepEqual([keys.find((k) => k.kid === made.kid).alg, keys.find((k) => k.kid === made.kid).state], ['RS256', 'active']);
   assert.equal(keys.filter((k) => k.state === 'active').length, 1);
-  // Back to the configured algorithm, for the tests after this one.
-  assert.equal((await cli('keys', 'rotate')).code, 0);
+  // Without TESSERA_JWT_ALG a rotation keeps the signing key's algorithm, and says nothing.
+  const kept = await cli('keys', 'rotate', '--json');
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.equal(JSON.parse(kept.stdout).alg, 'RS256');
+  assert.equal(kept.stderr, '');
+  // Back to ES256, for the tests after this one.
+  assert.equal((await cli('keys', 'rotate', '--alg', 'ES256')).code, 0);
 });
 
 test('keys rotate with HS256 configured is refused: its key is TESSERA_JWT_SECRET', async () => {

@@ -68,7 +68,7 @@ test('keys rotate: new tokens carry the new kid within ~6 s, old tokens still ve
   const rotated = await cli('keys', 'rotate', '--json');
   assert.equal(rotated.code, 0, rotated.stderr);
   const { kid: newKid, alg } = JSON.parse(rotated.stdout);
-  assert.equal(alg, 'EdDSA');
+  assert.equal(alg, 'ES256');  // the signing key's algorithm: the default
   assert.notEqual(newKid, oldKid);
 
   // The server picks the new key up by itself (reload every 5 s).
@@ -77,18 +77,18 @@ test('keys rotate: new tokens carry the new kid within ~6 s, old tokens still ve
     return jwtHeader(l.access).kid === newKid ? l : null;
   }, { withinMs: 8000, everyMs: 250, what: `a token signed by ${newKid}` });
   assert.ok(ms <= 6500, `took ${ms} ms`);
-  assert.deepEqual(jwtHeader(fresh.access), { alg: 'EdDSA', kid: newKid, typ: 'at+jwt' });
+  assert.deepEqual(jwtHeader(fresh.access), { alg: 'ES256', kid: newKid, typ: 'at+jwt' });
 
   // Both keys are published; tokens of either verify on the server and with jose.
   const jwks = await jwksOf();
   assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [oldKid, newKid].sort());
-  for (const k of jwks.keys) assert.deepEqual([k.kty, k.crv, k.alg, k.use], ['OKP', 'Ed25519', 'EdDSA', 'sig']);
+  for (const k of jwks.keys) assert.deepEqual([k.kty, k.crv, k.alg, k.use], ['EC', 'P-256', 'ES256', 'sig']);
   assert.equal(await dataStatus(s.access), 200, 'a token of the old key still works');
   assert.equal(await dataStatus(fresh.access), 200);
   const { issuer } = (await api.get('/.well-known/openid-configuration')).body;
   const keySet = createLocalJWKSet(jwks);
   for (const token of [s.access, fresh.access]) {
-    const { payload, protectedHeader } = await jwtVerify(token, keySet, { issuer, audience: issuer, typ: 'at+jwt', algorithms: ['EdDSA'] });
+    const { payload, protectedHeader } = await jwtVerify(token, keySet, { issuer, audience: issuer, typ: 'at+jwt', algorithms: ['ES256'] });
     assert.equal(payload.sub, s.user.id);
     assert.equal(protectedHeader.kid, jwtHeader(token).kid);
   }

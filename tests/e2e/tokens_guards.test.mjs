@@ -14,11 +14,11 @@ import { assertProblem, assertInvalidToken, BARE_CHALLENGE } from './support/exp
 const HS_SECRET = 'e2e-hs256-secret-0123456789-abcdefghijklmnop';
 const PUBLIC_URL = 'https://auth.e2e.example';
 
-// One server per signing algorithm; the EdDSA one (the default) also has a public URL.
+// One server per signing algorithm; the EdDSA one also has a public URL.
 const servers = {};
 before(async () => {
   const [eddsa, es256, rs256, hs256] = await Promise.all([
-    startTessera({ env: { TESSERA_PUBLIC_URL: PUBLIC_URL, TESSERA_COOKIE_SECURE: 'false' } }),
+    startTessera({ env: { TESSERA_JWT_ALG: 'EdDSA', TESSERA_PUBLIC_URL: PUBLIC_URL, TESSERA_COOKIE_SECURE: 'false' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
     startTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),

@@ -25,7 +25,7 @@ TEST(Config, HasTheDefaultsOfTheSpec) {
   EXPECT_EQ(c->issuer, "http://127.0.0.1:8080");
   EXPECT_EQ(c->audience, c->issuer);
   EXPECT_EQ(c->database, "sqlite://./tessera.db");
-  EXPECT_EQ(c->jwt_alg, "EdDSA");
+  EXPECT_EQ(c->jwt_alg, "ES256");  // issue 19: the widest-supported algorithm (SPEC §5 said EdDSA)
   EXPECT_EQ(c->access_ttl.count(), 900);
   EXPECT_EQ(c->refresh_ttl.count(), 7 * 86400);
   EXPECT_EQ(c->refresh_reuse_grace.count(), 10);
