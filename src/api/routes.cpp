@@ -2,6 +2,7 @@
 
 #include "api/admin_handlers.hpp"
 #include "api/auth_handlers.hpp"
+#include "api/check_handler.hpp"
 #include "api/email_handlers.hpp"
 #include "api/metrics_handler.hpp"
 #include "api/openapi_handler.hpp"
@@ -39,6 +40,7 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/auth/sessions",               Guard::user(),          Lane::db,      with(list_sessions),   "The user's active sessions.");
   add(Method::delete_, "/auth/sessions/{id}",       Guard::user(),          Lane::db,      with(delete_session),  "End one of the user's sessions.");
   add(Method::post, "/auth/password",               Guard::user(),          Lane::hash,    with(change_password), "Change the password; revokes every other session.");
+  add(Method::get,  "/auth/check",                  Guard::user(),          Lane::network, check,                 "Verify an access token for a proxy or an app's API; 200 with X-Auth-* identity headers.");
 
   add(Method::get,  "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email_page), "The link in the verification mail: a confirm page (never uses the token).");
   add(Method::post, "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email),    "Use a verification token; the email is then verified.");
