@@ -272,6 +272,8 @@ profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
   local scripts=$HERE/load password=$TS_PASSWORD
   [[ $kind == peer ]] && scripts=$PEER_DIR/bench password=$PEER_PASSWORD
   repeated run_wrk "$server" get "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/profile"
+  # GET /auth/check (issue 19: >= 90 % of the guarded GET's req/s, p99 <= 5 ms): Tessera only.
+  [[ $kind != peer ]] && repeated run_wrk "$server" check "$pid" "${W[@]}" -H "Authorization: Bearer $access" "$base/auth/check"
   repeated refresh_run "$server" "$pid" "$scripts/refresh.lua" "$base"
   [[ $kind != peer ]] && floor_beside "$server" before
   repeated run_wrk "$server" login "$pid" "${W[@]}" -s "$scripts/login.lua" "$base" -- "$dir/users.txt" "$password" "$THREADS"
@@ -283,7 +285,7 @@ profile() {  # SERVER BASE PID SEED_SCRIPT_KIND
       -s "$HERE/load/login.lua" "$base" -- "$dir/users.txt" "$TS_PASSWORD" "$THREADS"
   fi
   local run
-  for run in get refresh login signup flood; do
+  for run in get check refresh login signup flood; do
     local row; row=$(median_row "$server" "$run")
     [[ -n $row ]] && ROWS+=("$row")
   done
@@ -367,6 +369,8 @@ OWN_RATE=$(awk -v a="${OWN_START#* }" -v b="${OWN_END#* }" 'BEGIN {print (a > b 
           s, rps[s " get"] / rps["peer get"], p99[s " get"], rps[s " refresh"] / rps["peer refresh"], rps[s " refresh"],
           rps[s " login"] / rps["peer login"], 100 * rps[s " login"] / ceil,
           rps[s " signup"] / rps["peer signup"], 100 * rps[s " signup"] / ceil
+        if (rps[s " check"] != "")
+          printf "- %s: GET /auth/check %.0f%% of the guarded GET /profile (p99 %s ms)\n", s, 100 * rps[s " check"] / rps[s " get"], p99[s " check"]
       }
     }'
   printf '%s\n' "${ROWS[@]}" | awk -v own="$OWN_RATE" -v n="$NPROC" '

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Load scripts for Tessera alone (loopback, every run bounded by -d): guarded GET /data, login,
+# Load scripts for Tessera alone (loopback, every run bounded by -d): guarded GET /data and
+# /profile, GET /auth/check, login,
 # refresh (every request rotates a live token), signup. Builds the optimised binary, starts it on
 # a throwaway SQLite database with rate limits off and the default Argon2id cost, seeds users,
 # runs wrk, prints req/s and latency percentiles, and stops what it started.
@@ -44,6 +45,8 @@ run() {
 
 wrk -t"$THREADS" -c"$CONNS" -d3s -H "Authorization: Bearer $ACCESS" "$BASE/data" >/dev/null 2>&1  # warm-up
 run data "${W[@]}" -H "Authorization: Bearer $ACCESS" "$BASE/data"
+run profile "${W[@]}" -H "Authorization: Bearer $ACCESS" "$BASE/profile"
+run check "${W[@]}" -H "Authorization: Bearer $ACCESS" "$BASE/auth/check"
 run refresh "${W[@]}" -s "$HERE/refresh.lua" "$BASE" -- "$OUT/refresh.txt" "$THREADS"
 grep -h '^refresh.lua' "$OUT/wrk-refresh.txt" || true
 run login "${W[@]}" -s "$HERE/login.lua" "$BASE" -- "$OUT/users.txt" "$PASSWORD" "$THREADS"
