@@ -1,4 +1,6 @@
 // Small helpers over fetch for the black-box tests.
+import { createHmac } from 'node:crypto';
+
 export function client(base) {
   const call = async (method, path, { json, form, headers = {}, token, cookie, raw } = {}) => {
     const h = { ...headers };
@@ -86,6 +88,12 @@ const b64json = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('ut
 export const jwtHeader = (token) => b64json(token.split('.')[0]);
 // The claims of a compact JWS, decoded without verification.
 export const jwtClaims = (token) => b64json(token.split('.')[1]);
+// A compact JWS of `header` and `claims` (objects) HMAC-SHA-256-signed with `secret`: what a
+// holder of an HS256 server's secret can make.
+export function signHs256(header, claims, secret) {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
 
 // Every Set-Cookie of a response, parsed: [{name, value, attrs}] with attrs keyed in lower case
 // (flags such as HttpOnly map to true).
