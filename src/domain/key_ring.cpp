@@ -36,7 +36,14 @@ KeyRing::KeyRing(KeyRingOptions options, const Clock& clock, Random& random)
   if (!options_.alg_explicit) alg_source_ = AlgSource::default_alg;
 }
 
-std::string KeyRing::new_kid() { return crypto::base64url::encode(random_.bytes(9)); }
+// A kid is typed on command lines (`tessera keys retire KID`), where one starting with '-' reads
+// as an option (1 in 64 of base64url draws): those are drawn again.
+std::string KeyRing::new_kid() {
+  for (;;) {
+    std::string kid = crypto::base64url::encode(random_.bytes(9));
+    if (kid.front() != '-') return kid;
+  }
+}
 
 Result<std::string> KeyRing::seal_private(std::string_view pem) const {
   if (options_.master_key.empty()) return std::string(pem);

@@ -214,7 +214,8 @@ test('the CLI is audited with actor cli: user_created, user_updated, key_rotated
   const c = await onlyEntry(id, 'user_created');
   assertEntry(c, { event: 'user_created', userId: id, actorId: 'cli', ip: '', userAgent: 'tessera-cli', from });
   assert.equal(c.detail, 'roles: (none); no password');
-  assert.equal((await runCli(['user', 'set-role', email, 'support'], { dir: t.dir })).code, 0);
+  const setRole = await runCli(['user', 'set-role', email, 'support'], { dir: t.dir });
+  assert.equal(setRole.code, 0, setRole.stderr);
   assert.equal((await onlyEntry(id, 'user_updated')).detail, 'roles: (none) -> support');
 
   const rotated = await runCli(['keys', 'rotate'], { dir: t.dir });
@@ -226,8 +227,10 @@ test('the CLI is audited with actor cli: user_created, user_updated, key_rotated
   assert.equal(r.detail, `new key ${kid} (ES256)`);
 
   // A second rotation, so that the key retired below signed none of this suite's tokens.
-  assert.equal((await runCli(['keys', 'rotate'], { dir: t.dir })).code, 0);
-  assert.equal((await runCli(['keys', 'retire', kid, '--force'], { dir: t.dir })).code, 0);
+  const second = await runCli(['keys', 'rotate'], { dir: t.dir });
+  assert.equal(second.code, 0, second.stderr);
+  const retire = await runCli(['keys', 'retire', kid, '--force'], { dir: t.dir });
+  assert.equal(retire.code, 0, retire.stderr);
   const retired = (await audit({ event: 'key_retired' })).entries.find((e) => e.detail.includes(kid));
   assertEntry(retired, { event: 'key_retired', userId: '', actorId: 'cli', ip: '', userAgent: 'tessera-cli', from });
   assert.equal(retired.detail, `key ${kid} (forced)`);

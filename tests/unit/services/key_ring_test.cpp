@@ -2,6 +2,9 @@
 // installation that already signs keeps its algorithm unless TESSERA_JWT_ALG is set.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <span>
+
 #include "fixture.hpp"
 
 namespace tessera::test {
@@ -73,6 +76,31 @@ TEST(KeyRing, AnExplicitAlgorithmMakesAKeyOfItAndTheOldOneOnlyVerifies) {
   EXPECT_EQ(ring.alg(), "ES256");
   EXPECT_EQ(ring.alg_source(), domain::KeyRing::AlgSource::setting);
   EXPECT_EQ(stored_keys(db.s), before + 1);
+}
+
+// The CI once failed on `tessera keys retire -3x...`: a kid drawn with a leading '-' reads as an
+// option. The first draw below starts with '-' (0xF8 is 111110.. = index 62); it is drawn again.
+TEST(KeyRing, AKidNeverStartsWithADashSoItCanBeTypedAsAnArgument) {
+  struct DashFirst final : Random {
+    SeededRandom rest;
+    int draws = 0;
+    void fill(std::span<std::uint8_t> out) override {
+      if (draws++ == 0) {
+        std::fill(out.begin(), out.end(), std::uint8_t{0xF8});
+      } else {
+        rest.fill(out);
+      }
+    }
+  };
+  Services s;
+  DashFirst random;
+  domain::KeyRing ring(options("ES256", true), s.clock, random);
+  ASSERT_TRUE(ring.load(*s.db.store));
+  auto kid = ring.rotate(*s.db.store, "ES256");
+  ASSERT_TRUE(kid);
+  EXPECT_GE(random.draws, 2) << "the dashed draw was not taken";
+  ASSERT_FALSE(kid->empty());
+  EXPECT_NE(kid->front(), '-') << *kid;
 }
 
 }  // namespace
