@@ -16,11 +16,20 @@ std::string_view media_type(std::string_view content_type) {
   return t;
 }
 
-// A body must be JSON or a form. A Content-Type of anything else is refused even without a
-// body: text/plain and multipart/form-data are what a cross-site form can send without a
-// CORS preflight (SPEC §2).
-std::optional<Error> check_media_type(const Request& request) {
+bool is_ndjson(std::string_view content_type) {
+  const auto t = media_type(content_type);
+  return iequals(t, "application/x-ndjson") || iequals(t, "application/jsonl");
+}
+
+// A body must be JSON or a form (or NDJSON where the route takes it). A Content-Type of anything
+// else is refused even without a body: text/plain and multipart/form-data are what a
+// cross-site form can send without a CORS preflight (SPEC §2).
+std::optional<Error> check_media_type(const Request& request, const Route& route) {
   const std::string_view ct = request.header("content-type");
+  if (route.body == BodyKind::ndjson) {
+    if (is_ndjson(ct) || (ct.empty() && request.body.empty())) return std::nullopt;
+    return make_error(errc::unsupported_media_type, "Send the body as application/x-ndjson: one JSON object a line.");
+  }
   if (ct.empty()) {
     if (request.body.empty()) return std::nullopt;
     return make_error(errc::unsupported_media_type, "Send the body as application/json or application/x-www-form-urlencoded.");
@@ -54,6 +63,31 @@ Response Dispatcher::checked(Request& request, const Route& route) const {
   }
 }
 
+Result<std::shared_ptr<const domain::Principal>> Dispatcher::guarded(const Request& request, const Route& route) const {
+  if (auth_ == nullptr) return make_error(errc::internal_error);
+  auto principal = auth_->authenticate(request);
+  if (!principal) return std::move(principal).error();
+  if (route.guard.kind == Guard::Kind::verified && !(*principal)->email_verified) {
+    return make_error(errc::email_not_verified);
+  }
+  if (route.guard.kind == Guard::Kind::role && !(*principal)->has_role(route.guard.role)) {
+    return make_error(errc::forbidden);
+  }
+  return principal;
+}
+
+const Route* Dispatcher::larger_body_route(Method method, std::string_view path, std::size_t limit) const {
+  if (router_.largest_body() <= limit) return nullptr;
+  const auto m = router_.match(method, path);
+  if (m.outcome != Router::Outcome::found || m.route->max_body_bytes <= limit) return nullptr;
+  return m.route;
+}
+
+bool Dispatcher::admits(const Request& head, const Route& route) const {
+  if (route.guard.kind == Guard::Kind::none || route.guard.kind == Guard::Kind::optional) return true;
+  return guarded(head, route).has_value();
+}
+
 boost::asio::awaitable<Response> Dispatcher::dispatch(Request& request) const {
   std::optional<Response> early;
   if (policy_ != nullptr) early = policy_->before(request);
@@ -79,20 +113,13 @@ boost::asio::awaitable<Response> Dispatcher::route_and_run(Request& request) con
   const Route& route = *m.route;
   request.route = route.pattern;
   request.path_params = std::move(m.params);
-  if (auto bad = check_media_type(request)) co_return problem(*bad);
+  if (auto bad = check_media_type(request, route)) co_return problem(*bad);
 
   if (route.guard.kind == Guard::Kind::optional && auth_ != nullptr) {
     if (auto principal = auth_->authenticate(request)) request.principal = std::move(*principal);
   } else if (route.guard.kind != Guard::Kind::none) {
-    if (auth_ == nullptr) co_return problem(errc::internal_error);
-    auto principal = auth_->authenticate(request);
+    auto principal = guarded(request, route);
     if (!principal) co_return problem(principal.error());
-    if (route.guard.kind == Guard::Kind::verified && !(*principal)->email_verified) {
-      co_return problem(errc::email_not_verified);
-    }
-    if (route.guard.kind == Guard::Kind::role && !(*principal)->has_role(route.guard.role)) {
-      co_return problem(errc::forbidden);
-    }
     request.principal = std::move(*principal);
   }
 

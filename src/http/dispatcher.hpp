@@ -42,12 +42,23 @@ class Dispatcher {
   Dispatcher(const Router& router, const Authenticator* auth, Lanes lanes, const Policy* policy = nullptr)
       : router_(router), auth_(auth), lanes_(lanes), policy_(policy) {}
 
+  // For a request whose head has arrived: its route when that route takes bodies larger than
+  // `limit` (a lookup only when the table has such a route), else null.
+  // The largest body any route may take.
+  std::size_t largest_body() const { return router_.largest_body(); }
+  const Route* larger_body_route(Method method, std::string_view path, std::size_t limit) const;
+  // Whether the head passes the route's guard, so its larger body may be read (the guard runs
+  // again when the request is dispatched).
+  bool admits(const Request& head, const Route& route) const;
+
   // Answers one request. Never throws: a handler's exception becomes a 500 and a log line.
   boost::asio::awaitable<Response> dispatch(Request& request) const;
 
  private:
   boost::asio::awaitable<Response> route_and_run(Request& request) const;
   Response checked(Request& request, const Route& route) const;
+  // The route's guard on `request`: its principal, or the problem to answer.
+  Result<std::shared_ptr<const domain::Principal>> guarded(const Request& request, const Route& route) const;
 
   const Router& router_;
   const Authenticator* auth_;

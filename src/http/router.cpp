@@ -32,6 +32,7 @@ void Router::add(Route route) {
     }
   }
   const std::size_t index = routes_.size();
+  largest_body_ = std::max(largest_body_, route.max_body_bytes);
   auto segments = split_segments(route.pattern);
   const bool has_params = std::any_of(segments.begin(), segments.end(), [](const auto& s) { return is_param(s); });
   if (has_params) {

@@ -44,6 +44,13 @@ enum class Lane {
 
 using Handler = std::function<Response(Request&)>;
 
+// What a route's body may be. JSON and forms everywhere; NDJSON (one JSON text a line) where a
+// route takes many records at once.
+enum class BodyKind {
+  json_or_form,
+  ndjson,
+};
+
 struct Route {
   Method method = Method::get;
   std::string pattern;  // "/auth/sessions/{id}": literal segments and {name} segments
@@ -51,6 +58,10 @@ struct Route {
   Lane lane = Lane::network;
   Handler handler;
   std::string summary;  // one line, for the API description
+  BodyKind body = BodyKind::json_or_form;
+  // A larger body than the server's limit, granted only once the guard has passed on the
+  // request's head, so an anonymous client can never make the server hold more. 0: the limit.
+  std::size_t max_body_bytes = 0;
 };
 
 class Router {
@@ -69,6 +80,8 @@ class Router {
   Match match(Method method, std::string_view path) const;
 
   const std::vector<Route>& routes() const { return routes_; }
+  // The largest max_body_bytes of any route (0 when none has one).
+  std::size_t largest_body() const { return largest_body_; }
 
  private:
   struct Compiled {
@@ -79,6 +92,7 @@ class Router {
                boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2>* params) const;
 
   std::vector<Route> routes_;
+  std::size_t largest_body_ = 0;
   struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }

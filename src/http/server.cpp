@@ -285,7 +285,10 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     stream.expires_after(options.read_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
+    // Beast checks Content-Length against the limit as it reads the head, before we know the
+    // route: the head is read with the largest limit any route has, and the real one is set
+    // (and Content-Length checked against it) below.
+    parser.body_limit(std::max(options.max_body_bytes, dispatcher.largest_body()));
     {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAsTuple);
       if (ec) {
@@ -325,7 +328,24 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
                                 request_id, peer_ip);
       break;
     }
-    if (const auto cl = parser.content_length(); cl && *cl > options.max_body_bytes) {
+    // A route may take a larger body, from a caller its guard lets in (Dispatcher::admits):
+    // the head is checked now, before any of the body is held.
+    std::size_t body_limit = options.max_body_bytes;
+    {
+      const Method method = parse_method(head.method_string());
+      const std::string_view target = head.target();
+      const std::string_view path = target.substr(0, target.find('?'));
+      if (const Route* large = dispatcher.larger_body_route(method, path, options.max_body_bytes)) {
+        Request head_only;
+        head_only.method = method;
+        head_only.target = target;
+        head_only.path = path;
+        for (const auto& field : head) head_only.headers.push_back(Header{field.name_string(), field.value()});
+        if (dispatcher.admits(head_only, *large)) body_limit = large->max_body_bytes;
+      }
+      parser.body_limit(body_limit);
+    }
+    if (const auto cl = parser.content_length(); cl && *cl > body_limit) {
       co_await answer_and_close(stream, buffer, problem(make_error(errc::payload_too_large, "", "http: content-length over limit")),
                                 request_id, peer_ip);
       break;

@@ -106,6 +106,83 @@ TEST(HttpServer, RefusesAChunkedBodyThatGrowsPastTheLimit) {
   EXPECT_EQ(a->status, 413);
 }
 
+// A route with a larger limit (POST /admin/users/import): the larger body is read only for a
+// head that passes the route's guard; anyone else keeps the server's limit, from Content-Length
+// alone or as a chunked body grows.
+http::Router routes_with_a_large_body() {
+  http::Router r = demo_routes();
+  http::Route bulk{Method::post, "/bulk", Guard::with_role("admin"), Lane::db,
+                   [](Request& req) { return Response::text(200, std::to_string(req.body.size())); }, ""};
+  bulk.body = http::BodyKind::ndjson;
+  bulk.max_body_bytes = 64 * 1024;
+  r.add(std::move(bulk));
+  return r;
+}
+
+std::string bulk_request(std::size_t bytes, std::string_view auth, bool chunked = false) {
+  std::string req = "POST /bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n" + std::string(auth);
+  const std::string body(bytes, 'x');
+  if (chunked) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    return req + "Transfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + body + "\r\n0\r\n\r\n";
+  }
+  return req + "Content-Length: " + std::to_string(bytes) + "\r\n\r\n" + body;
+}
+
+TEST(HttpServer, ARouteWithALargerLimitTakesALargerBodyOnlyFromACallerItsGuardLetsIn) {
+  http::ServerOptions o;
+  o.max_body_bytes = 1024;
+  TestServer s(routes_with_a_large_body(), o);
+  for (bool chunked : {false, true}) {
+    TestClient admin(s.port());
+    auto a = admin.request(bulk_request(20000, "Authorization: Bearer admin\r\n", chunked));
+    ASSERT_TRUE(a) << chunked;
+    EXPECT_EQ(a->status, 200) << chunked;
+    EXPECT_EQ(a->body, "20000");
+    for (std::string_view auth : {"", "Authorization: Bearer good\r\n", "Authorization: Bearer forged\r\n"}) {
+      TestClient other(s.port());
+      auto r = other.request(bulk_request(20000, auth, chunked));
+      ASSERT_TRUE(r) << auth;
+      EXPECT_EQ(r->status, 413) << auth << " chunked=" << chunked;
+    }
+    TestClient small(s.port());
+    auto r = small.request(bulk_request(100, "Authorization: Bearer good\r\n", chunked));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << "a small body reaches the guard, which answers as always";
+    TestClient too_big(s.port());
+    auto big = too_big.request(bulk_request(70000, "Authorization: Bearer admin\r\n", chunked));
+    ASSERT_TRUE(big);
+    EXPECT_EQ(big->status, 413) << "the route's own limit holds for an admin too";
+  }
+  // Every other route keeps the server's limit, whoever calls.
+  TestClient c(s.port());
+  auto echo = c.request("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer admin\r\n"
+                        "Content-Length: 2000\r\n\r\n" + std::string(2000, ' '));
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->status, 413);
+}
+
+TEST(HttpServer, AnNdjsonRouteTakesOnlyNdjsonAndTheOthersNeverDo) {
+  TestServer s(routes_with_a_large_body());
+  TestClient c(s.port());
+  for (std::string_view type : {"application/x-ndjson", "application/jsonl", "application/x-ndjson; charset=utf-8"}) {
+    auto r = c.request("POST /bulk HTTP/1.1\r\nHost: x\r\nContent-Type: " + std::string(type) +
+                       "\r\nAuthorization: Bearer admin\r\nContent-Length: 2\r\n\r\n{}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << type;
+  }
+  for (std::string_view type : {"application/json", "text/plain", "application/x-www-form-urlencoded"}) {
+    auto r = c.request("POST /bulk HTTP/1.1\r\nHost: x\r\nContent-Type: " + std::string(type) +
+                       "\r\nAuthorization: Bearer admin\r\nContent-Length: 2\r\n\r\n{}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 415) << type;
+  }
+  auto echo = c.request("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->status, 415);
+}
+
 TEST(HttpServer, RefusesContentLengthTogetherWithTransferEncoding) {
   TestServer s(demo_routes());
   for (const std::string order : {"cl-first", "te-first"}) {
