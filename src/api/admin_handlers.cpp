@@ -5,8 +5,10 @@
 #include <ctime>
 
 #include "api/client_info.hpp"
+#include "api/user_lines.hpp"
 #include "api/views.hpp"
 #include "core/ids.hpp"
+#include "core/log.hpp"
 #include "core/time_format.hpp"
 #include "http/body.hpp"
 #include "http/problem.hpp"
@@ -158,6 +160,51 @@ Response admin_audit(Services& s, Request& req) {
                                                  {"page", *page},
                                                  {"per_page", kPerPage},
                                                  {"total", entries->total}});
+}
+
+namespace {
+
+Result<bool> bool_param(const Request& req, std::string_view name) {
+  const auto v = req.query_value(name);
+  if (!v || v->empty() || *v == "false") return false;
+  if (*v == "true") return true;
+  return make_error(errc::invalid_request, std::string(name) + ": true or false");
+}
+
+}  // namespace
+
+Response admin_import_users(Services& s, Request& req) {
+  // The body is NDJSON (the route's BodyKind), within import_max_body_bytes.
+  domain::ImportOptions options;
+  const auto existing = req.query_value("existing").value_or("refuse");
+  if (existing == "skip") {
+    options.existing = domain::OnExisting::skip;
+  } else if (existing == "update") {
+    options.existing = domain::OnExisting::update;
+  } else if (existing != "refuse" && !existing.empty()) {
+    return http::problem(make_error(errc::invalid_request, "existing: refuse, skip or update"));
+  }
+  auto dry_run = bool_param(req, "dry_run");
+  if (!dry_run) return http::problem(dry_run.error());
+  auto atomic = bool_param(req, "atomic");
+  if (!atomic) return http::problem(atomic.error());
+  options.dry_run = *dry_run;
+  options.atomic = *atomic;
+
+  auto run = s.importer->start(actor_of(req), options);
+  UserLineFeed feed(run);
+  if (auto r = feed.feed(req.body); !r) return http::problem(r.error());
+  if (auto r = feed.end(); !r) return http::problem(r.error());
+  auto report = run.finish();
+  if (!report) return http::problem(report.error());
+  log::info("users_imported")
+      .str("actor", req.principal->user_id.str())
+      .num("imported", static_cast<std::int64_t>(report->imported))
+      .num("updated", static_cast<std::int64_t>(report->updated))
+      .num("skipped", static_cast<std::int64_t>(report->skipped))
+      .num("refused", static_cast<std::int64_t>(report->refused.size()))
+      .flag("dry_run", report->dry_run);
+  return Response::json(200, import_report_json(*report));
 }
 
 }  // namespace tessera::api

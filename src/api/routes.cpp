@@ -62,6 +62,13 @@ http::Router build_router(Services& s) {
   add(Method::patch, "/admin/users/{id}",           admin,                  Lane::db,      with(admin_update_user), "Change roles, disabled, email_verified.");
   add(Method::delete_, "/admin/users/{id}",         admin,                  Lane::db,      with(admin_delete_user), "Delete a user and everything of theirs.");
   add(Method::post, "/admin/users/{id}/revoke-sessions", admin,             Lane::db,      with(admin_revoke_sessions), "End every session of a user.");
+  {
+    http::Route import{Method::post, "/admin/users/import", admin, Lane::db, with(admin_import_users),
+                       "Import users from NDJSON lines (existing, dry_run, atomic); answers the report."};
+    import.body = http::BodyKind::ndjson;
+    import.max_body_bytes = s.import_max_body_bytes;
+    r.add(std::move(import));
+  }
   add(Method::get,  "/admin/audit",                 admin,                  Lane::db,      with(admin_audit),     "The audit log, filtered (user, event, since, until) and paged.");
 
   add(Method::post, "/signup",                      Guard::anyone(),        Lane::hash,    with(legacy_signup),   "Seed 001 compatibility: sign up (201 or 409).");

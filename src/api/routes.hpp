@@ -7,6 +7,7 @@
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/session_service.hpp"
+#include "domain/user_import.hpp"
 #include "http/router.hpp"
 
 namespace tessera::api {
@@ -19,6 +20,8 @@ struct Services {
   domain::SessionService* sessions = nullptr;
   domain::EmailService* email = nullptr;
   domain::AdminService* admin = nullptr;
+  domain::UserImporter* importer = nullptr;
+  std::size_t import_max_body_bytes = 32 * 1024 * 1024;
   // Mails per state, for /metrics.
   std::function<Result<std::vector<std::pair<domain::MailState, std::int64_t>>>()> outbox_counts;
   const domain::KeyRing* keys = nullptr;

@@ -123,6 +123,8 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
 
   rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      rt->clock, rt->random);
+  rt->importer = std::make_unique<domain::UserImporter>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->clock,
+                                                        rt->random);
   return rt;
 }
 

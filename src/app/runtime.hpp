@@ -21,6 +21,7 @@
 #include "domain/session_binding.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
+#include "domain/user_import.hpp"
 #include "store/open.hpp"
 
 namespace tessera::app {
@@ -44,6 +45,7 @@ struct Runtime {
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::EmailService> email;
   std::unique_ptr<domain::AdminService> admin;
+  std::unique_ptr<domain::UserImporter> importer;
   std::unique_ptr<domain::RateLimiter> limiter;
   std::unique_ptr<domain::LoginSlowdown> slowdown;
 };

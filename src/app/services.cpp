@@ -20,6 +20,8 @@ api::Services make_services(Runtime& rt, std::function<bool()> draining) {
   services.sessions = rt.sessions.get();
   services.email = rt.email.get();
   services.admin = rt.admin.get();
+  services.importer = rt.importer.get();
+  services.import_max_body_bytes = config.import_max_body_bytes;
   services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
   services.keys = rt.keys.get();
   services.jwt_alg = rt.keys->alg();

@@ -52,6 +52,8 @@ void register_serve(CLI::App& app, Context& ctx);
 void register_migrate(CLI::App& app, Context& ctx);
 void register_outbox(CLI::App& app, Context& ctx);
 void register_user(CLI::App& app, Context& ctx);
+// `user import` and `user export`, under the `user` command.
+void register_user_transfer(CLI::App* user, Context& ctx);
 void register_keys(CLI::App& app, Context& ctx);
 
 }  // namespace tessera::cli

@@ -162,6 +162,8 @@ void register_user(CLI::App& app, Context& ctx) {
     });
   }
 
+  register_user_transfer(user, ctx);
+
   auto* del = user->add_subcommand("delete", "Delete a user and everything of theirs; their tokens stop at once");
   del->add_option("USER", target, "Email, username or id")->required();
   del->add_flag("--json", json, "Print the result as JSON");

@@ -33,6 +33,7 @@ struct Config {
 
   // HTTP limits
   std::size_t max_body_bytes = 64 * 1024;
+  std::size_t import_max_body_bytes = 32 * 1024 * 1024;  // POST /admin/users/import, admins only
   std::size_t max_header_bytes = 16 * 1024;
   seconds read_timeout{10};
   seconds idle_timeout{60};

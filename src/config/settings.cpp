@@ -372,6 +372,10 @@ const std::vector<Setting>& table() {
                      show_int(&Config::threads)));
     v.push_back(make("max_body_bytes", "65536", "largest request body accepted; larger gets 413",
                      int_setting(&Config::max_body_bytes, 1024, 16 * 1024 * 1024), show_int(&Config::max_body_bytes)));
+    v.push_back(make("import_max_body_bytes", "33554432",
+                     "largest body of POST /admin/users/import, read only after the admin's token is checked",
+                     int_setting(&Config::import_max_body_bytes, 64 * 1024, 1024 * 1024 * 1024),
+                     show_int(&Config::import_max_body_bytes)));
     v.push_back(make("max_header_bytes", "16384", "largest request head accepted; larger gets 431",
                      int_setting(&Config::max_header_bytes, 4096, 1024 * 1024), show_int(&Config::max_header_bytes)));
     v.push_back(make("read_timeout", "10s", "time a client has to send a whole request; slower ones are dropped",

@@ -236,7 +236,23 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
                     std::to_string(stored.size()) + ")");
 }
 
-Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::string_view stored) const {
+// What verify_argon2 and verify_bcrypt accept, checked without computing: an import refuses the
+// hashes a login could never verify, rather than store a password that matches nothing.
+Result<void> PasswordHasher::check_stored(std::string_view stored) const {
+  if (stored.starts_with("$argon2")) {
+    auto phc = checked_argon2(stored);
+    if (!phc) return std::move(phc).error();
+    return ok();
+  }
+  if (stored.starts_with("$2")) {
+    auto cost = checked_bcrypt(stored);
+    if (!cost) return std::move(cost).error();
+    return ok();
+  }
+  return hash_error("not a bcrypt ($2a$, $2b$, $2y$) or Argon2 PHC ($argon2id$, $argon2i$) hash");
+}
+
+Result<PasswordHasher::CheckedArgon2> PasswordHasher::checked_argon2(std::string_view stored) const {
   const auto phc = parse_argon2(stored);
   if (!phc) return hash_error("stored argon2 hash is malformed or not version 19");
   if (phc->memory_kib > std::max<std::uint64_t>(kMaxStoredMemoryKib, params_.memory_kib) ||
@@ -246,18 +262,39 @@ Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::strin
                       std::to_string(phc->memory_kib) + ", t=" + std::to_string(phc->iterations) +
                       ", p=" + std::to_string(phc->lanes) + ")");
   }
-  const auto salt = decode_b64(phc->salt_b64, kMaxStoredSaltBytes);
-  const auto expected = decode_b64(phc->hash_b64, kMaxStoredHashBytes);
+  if (phc->lanes == 0 || phc->iterations == 0 || phc->memory_kib < 8 * phc->lanes) {
+    return hash_error("stored argon2 hash has parameters Argon2 cannot compute (m=" + std::to_string(phc->memory_kib) +
+                      ", t=" + std::to_string(phc->iterations) + ", p=" + std::to_string(phc->lanes) + ")");
+  }
+  auto salt = decode_b64(phc->salt_b64, kMaxStoredSaltBytes);
+  auto expected = decode_b64(phc->hash_b64, kMaxStoredHashBytes);
   if (!salt || !expected || salt->size() < kMinStoredSaltBytes || expected->size() < kMinStoredHashBytes) {
     return hash_error("stored argon2 hash has a malformed salt or hash");
   }
+  return CheckedArgon2{phc->argon2id, static_cast<std::uint32_t>(phc->memory_kib),
+                       static_cast<std::uint32_t>(phc->iterations), static_cast<std::uint32_t>(phc->lanes),
+                       std::move(*salt), std::move(*expected)};
+}
+
+Result<int> PasswordHasher::checked_bcrypt(std::string_view stored) const {
+  const auto cost = parse_bcrypt(stored);
+  if (!cost) return hash_error("stored bcrypt hash is malformed");
+  if (*cost < 4 || *cost > kMaxBcryptCost) {
+    return hash_error("stored bcrypt hash has cost " + std::to_string(*cost) + ", outside 4.." +
+                      std::to_string(kMaxBcryptCost));
+  }
+  return *cost;
+}
+
+Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::string_view stored) const {
+  auto phc = checked_argon2(stored);
+  if (!phc) return std::move(phc).error();
   std::array<unsigned char, kMaxStoredHashBytes> computed{};
   const GatePass pass(gate_);
-  auto done = compute_argon2(phc->argon2id, password, *salt, static_cast<std::uint32_t>(phc->memory_kib),
-                             static_cast<std::uint32_t>(phc->iterations), static_cast<std::uint32_t>(phc->lanes),
-                             computed.data(), expected->size());
+  auto done = compute_argon2(phc->argon2id, password, phc->salt, phc->memory_kib, phc->iterations, phc->lanes,
+                             computed.data(), phc->expected.size());
   if (!done) return std::move(done).error();
-  const bool same = sodium_memcmp(computed.data(), expected->data(), expected->size()) == 0;
+  const bool same = sodium_memcmp(computed.data(), phc->expected.data(), phc->expected.size()) == 0;
   sodium_memzero(computed.data(), computed.size());
   return same;
 }
@@ -270,12 +307,7 @@ Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::strin
 // the password. The work is still done, on the part before the NUL, so the answer takes as long
 // as any other bcrypt verification.
 Result<bool> PasswordHasher::verify_bcrypt(std::string_view password, std::string_view stored) const {
-  const auto cost = parse_bcrypt(stored);
-  if (!cost) return hash_error("stored bcrypt hash is malformed");
-  if (*cost < 4 || *cost > kMaxBcryptCost) {
-    return hash_error("stored bcrypt hash has cost " + std::to_string(*cost) + ", outside 4.." +
-                      std::to_string(kMaxBcryptCost));
-  }
+  if (auto cost = checked_bcrypt(stored); !cost) return std::move(cost).error();
   const std::size_t nul = password.find('\0');
   std::string_view key = password.substr(0, nul);
   if (key.size() > kBcryptKeyBytes) key = key.substr(0, kBcryptKeyBytes);

@@ -41,6 +41,10 @@ class PasswordHasher {
   // `stored` is in no known format or its cost is beyond the limits we are willing to pay.
   Result<bool> verify(std::string_view password, std::string_view stored) const;
 
+  // Whether verify() would accept `stored` as a hash (format and cost limits), without the
+  // cost of a verification: an error naming what is wrong otherwise.
+  Result<void> check_stored(std::string_view stored) const;
+
   // True when `stored` should be replaced after a successful login: bcrypt, Argon2i, Argon2id
   // with other parameters, or anything unknown.
   bool needs_rehash(std::string_view stored) const;
@@ -54,6 +58,13 @@ class PasswordHasher {
   const Argon2Params& params() const { return params_; }
 
  private:
+  struct CheckedArgon2 {
+    bool argon2id;
+    std::uint32_t memory_kib, iterations, lanes;
+    std::string salt, expected;
+  };
+  Result<CheckedArgon2> checked_argon2(std::string_view stored) const;
+  Result<int> checked_bcrypt(std::string_view stored) const;
   Result<bool> verify_argon2(std::string_view password, std::string_view stored) const;
   Result<bool> verify_bcrypt(std::string_view password, std::string_view stored) const;
 

@@ -9,9 +9,6 @@
 namespace tessera::domain {
 namespace {
 
-// The hash of an account that has no password yet: no PHC or bcrypt string starts with '!',
-// so verification refuses it (like '!' in /etc/shadow).
-constexpr std::string_view kNoPassword = "!no-password";
 constexpr std::size_t kMaxRoles = 32;
 
 std::string join_roles(const std::vector<std::string>& roles) {
@@ -19,6 +16,10 @@ std::string join_roles(const std::vector<std::string>& roles) {
   for (const auto& r : roles) s += (s.empty() ? "" : ",") + r;
   return s.empty() ? "(none)" : s;
 }
+
+Error no_such_user() { return make_error(errc::not_found, "There is no such user."); }
+
+}  // namespace
 
 Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>& in) {
   if (in.size() > kMaxRoles) return make_error(errc::invalid_request, "roles: at most 32 roles");
@@ -32,10 +33,6 @@ Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>&
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
-
-Error no_such_user() { return make_error(errc::not_found, "There is no such user."); }
-
-}  // namespace
 
 Result<std::string> normalize_role(std::string_view role) {
   if (role.empty() || role.size() > 64) return make_error(errc::invalid_request, "roles: a role has 1 to 64 characters");

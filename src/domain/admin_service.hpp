@@ -35,6 +35,8 @@ struct NewUser {
 
 // A role name: 1-64 of a-z, 0-9, '_', '-', '.', ':' (e.g. "admin", "billing:read").
 Result<std::string> normalize_role(std::string_view role);
+// Each normalised, sorted, without duplicates; at most 32.
+Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>& roles);
 
 class AdminService {
  public:

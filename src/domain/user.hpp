@@ -3,12 +3,18 @@
 // (domain/identifiers.hpp); the password only as a PHC (Argon2id) or imported bcrypt hash.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "domain/ids.hpp"
 
 namespace tessera::domain {
+
+// The password_hash of an account that has no password (created without one, or imported
+// without a hash): no PHC or bcrypt string starts with '!', so verification refuses it (like '!'
+// in /etc/shadow), and a reset sets one.
+inline constexpr std::string_view kNoPassword = "!no-password";
 
 struct User {
   UserId id;

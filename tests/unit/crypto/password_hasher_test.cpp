@@ -483,5 +483,36 @@ TEST(PasswordHasher, ConcurrentCallsOnOneHasherGiveCorrectAnswers) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// --- check_stored: what an import accepts ---------------------------------------------------
+
+TEST(PasswordHasherCheckStored, AcceptsExactlyTheHashesVerifyAccepts) {
+  const auto& h = cheap_hasher();
+  EXPECT_TRUE(h.check_stored(kBcryptjs2Hunter2));
+  EXPECT_TRUE(h.check_stored(kBcryptjs3Staple));
+  std::string y = kBcryptjs3Staple;
+  y[2] = 'y';
+  EXPECT_TRUE(h.check_stored(y));
+  EXPECT_TRUE(h.check_stored(*h.hash("pw")));
+  // Known formats that verify() would refuse are refused here too, with the same words.
+  std::string cost17 = kBcryptjs3Staple;
+  cost17.replace(4, 2, "17");
+  std::string cost3 = kBcryptjs3Staple;
+  cost3.replace(4, 2, "03");
+  for (const std::string& bad : {std::string(), std::string("hunter2"), std::string("!no-password"),
+                                 std::string(kBcryptjs3Staple).substr(0, 59), std::string(kBcryptjs3Staple) + "x",
+                                 cost17, cost3, std::string("$2x$10$") + std::string(53, 'a'),
+                                 std::string("$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$"),
+                                 std::string("$argon2id$v=19$m=4,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+                                 std::string("$argon2id$v=19$m=2000000,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+                                 std::string("$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+                                 std::string("$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA")}) {
+    const auto checked = h.check_stored(bad);
+    EXPECT_FALSE(checked) << bad;
+    const auto verified = h.verify("pw", bad);
+    EXPECT_FALSE(verified) << bad << ": verify() must refuse it too";
+  }
+  EXPECT_NE(h.check_stored(cost17).error().reason.find("cost 17"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera::crypto
