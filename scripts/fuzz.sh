@@ -21,7 +21,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(fuzz_jws fuzz_json_body fuzz_headers fuzz_config fuzz_http)
+  targets=(fuzz_jws fuzz_json_body fuzz_headers fuzz_config fuzz_http fuzz_user_lines)
 fi
 
 if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
@@ -56,6 +56,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     fuzz_jws) args+=(-max_len=9000) ;;
     fuzz_http) args+=(-max_len=20000) ;;
+    fuzz_user_lines) args+=(-max_len=70000) ;;  # past a line's 64 KiB
   esac
   # shellcheck disable=SC2206
   args+=(${FUZZ_ARGS:-})

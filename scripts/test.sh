@@ -51,7 +51,7 @@ build() {  # build PRESET [TARGET...]
 stage_debug() { build debug && ctest --preset debug -j2 "$@"; }
 stage_asan() { build asan && ctest --preset asan -j2; }
 stage_fuzz() {
-  build fuzz fuzz_jws fuzz_json_body fuzz_headers fuzz_config fuzz_http &&
+  build fuzz fuzz_jws fuzz_json_body fuzz_headers fuzz_config fuzz_http fuzz_user_lines &&
     FUZZ_NO_BUILD=1 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 }
 
