@@ -13,8 +13,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
@@ -149,10 +150,10 @@ class UserImport {
   ImportOptions options_;
   ImportReport report_;
   std::vector<Checked> pending_;
-  // Every identifier of an accepted line, as a 64-bit hash -> its line: about 40 bytes a line,
-  // the one thing an import keeps per line (a collision, 1 in 2^64 per pair, refuses a line as
-  // a duplicate; it never merges two).
-  std::unordered_map<std::uint64_t, std::size_t> seen_;
+  // Every identifier of an accepted line, as a 64-bit hash -> its line, in an open-addressing
+  // table (16 bytes an entry, no node per entry): the one thing an import keeps per line. A
+  // collision (1 in 2^64 per pair) refuses a line as a duplicate; it never merges two.
+  boost::unordered_flat_map<std::uint64_t, std::size_t> seen_;
   std::size_t lines_ = 0;
 };
 
