@@ -114,6 +114,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
   struct Outcome {
     Kind kind = Kind::invalid;
     std::string reason;
+    int retry_after_s = 0;  // Kind::limited
     Session session;
     User user;
     SecretString token;
@@ -121,6 +122,14 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     std::optional<AuditEntry> audited;
   };
   const TimePoint now = clock_.now();
+  // The limit is charged once per request, not once per attempt: a store runs the body again
+  // after a conflict, and a second take() would spend a second refresh of the session's
+  // budget. The decision is kept for the session it was made for.
+  struct LimitDecision {
+    SessionId session;
+    std::optional<int> retry_after_s;  // set: refused
+  };
+  std::optional<LimitDecision> decided;
   auto outcome = store_.write([&](StoreTx& tx) -> Result<Outcome> {
     Outcome out;
     const auto invalid = [&](std::string why) {
@@ -145,9 +154,13 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
         return out;
       }
       if (limiter_ != nullptr) {
-        if (auto r = limiter_->take(Limit::refresh_session, s.id.str()); !r) {
+        if (!decided || decided->session != s.id) {
+          auto r = limiter_->take(Limit::refresh_session, s.id.str());
+          decided = LimitDecision{s.id, r ? std::nullopt : std::optional<int>(r.error().retry_after_s)};
+        }
+        if (decided->retry_after_s) {
           out.kind = Kind::limited;
-          out.reason = std::to_string(r.error().retry_after_s);
+          out.retry_after_s = *decided->retry_after_s;
           return out;  // nothing rotated: the presented token stays the current one
         }
       }
@@ -223,7 +236,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     case Kind::limited: {
       metrics::count_refresh("rate_limited");
       auto e = make_error(errc::rate_limited, "Too many refreshes. Try again later.", "rate limit refresh_session");
-      e.retry_after_s = std::stoi(outcome->reason);
+      e.retry_after_s = outcome->retry_after_s;
       return e;
     }
     case Kind::invalid:

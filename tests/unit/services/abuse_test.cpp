@@ -193,5 +193,48 @@ TEST(RateLimits, LimitRefreshesPerSessionWithoutRotating) {
   EXPECT_TRUE(s.sessions->refresh(std::string(b->refresh_token.reveal()), s.client));
 }
 
+// A store that, like SQLite on SQLITE_BUSY or PostgreSQL on a serialisation failure, runs every
+// write body once, rolls it back and runs it again.
+class RetryEveryWriteOnce final : public domain::Store {
+ public:
+  explicit RetryEveryWriteOnce(domain::Store& inner) : inner_(inner) {}
+  Result<void> transact(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) override {
+    if (kind == domain::TxKind::write) {
+      ++rerun;
+      (void)inner_.transact(kind, [&](domain::StoreTx& tx) -> Result<void> {
+        if (auto r = body(tx); !r) return r;
+        return make_error(errc::database_unavailable, "", "test: a conflict after the body ran");
+      });
+    }
+    return inner_.transact(kind, body);
+  }
+  Result<void> ping() override { return inner_.ping(); }
+  std::string_view backend() const override { return inner_.backend(); }
+  int rerun = 0;
+
+ private:
+  domain::Store& inner_;
+};
+
+TEST(RateLimits, ARefreshWhoseTransactionRunsTwiceIsChargedOnce) {
+  Services s;
+  domain::RateLimits limits;
+  limits.rules[static_cast<int>(Limit::refresh_session)] = {2, 60s};
+  domain::RateLimiter limiter(limits, s.clock);
+  RetryEveryWriteOnce retrying(*s.db.store);
+  domain::SessionService sessions(retrying, *s.tokens, s.revocations, s.audit, s.settings, s.clock, s.random);
+  sessions.set_limiter(&limiter);
+  auto t = s.signup("refresh-retried@example.com");
+  auto a = sessions.refresh(std::string(t.refresh_token.reveal()), s.client);
+  ASSERT_TRUE(a) << a.error().reason;
+  auto b = sessions.refresh(std::string(a->refresh_token.reveal()), s.client);
+  ASSERT_TRUE(b) << "the second refresh of a budget of two; charged twice per request, it was refused";
+  EXPECT_GE(retrying.rerun, 2) << "every refresh's transaction ran twice";
+  auto c = sessions.refresh(std::string(b->refresh_token.reveal()), s.client);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.code(), errc::rate_limited);
+  EXPECT_EQ(c.error().retry_after_s, 30) << "typed through, as the limiter gave it";
+}
+
 }  // namespace
 }  // namespace tessera::test
