@@ -35,15 +35,11 @@ class ManualClock final : public Clock {
     return TimePoint(std::chrono::microseconds(micros_.load()));
   }
   void advance(std::chrono::microseconds d) { micros_ += d.count(); }
-  void set_unix_seconds(std::int64_t s) { micros_ = s * 1'000'000; }
 
  private:
   std::atomic<std::int64_t> micros_;
 };
 
-inline std::int64_t to_unix_seconds(TimePoint t) {
-  return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
-}
 // Only for seconds inside [kMinUnixSeconds, kMaxUnixSeconds]: a TimePoint counts nanoseconds in
 // 64 bits, which end in 2262, and converting a time beyond that overflows. Input from outside
 // (a query parameter) is checked with unix_seconds_in_range() first.
