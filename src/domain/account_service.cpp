@@ -42,20 +42,9 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
   if (limiter_ != nullptr) {
     if (auto r = limiter_->take(Limit::signup_ip, client.ip); !r) return std::move(r).error();
   }
-  if (input.email.empty() && input.username.empty()) {
-    return make_error(errc::invalid_request, "email: an email or a username is required");
-  }
-  std::string email, username;
-  if (!input.email.empty()) {
-    auto e = normalize_email(input.email);
-    if (!e) return std::move(e).error();
-    email = std::move(*e);
-  }
-  if (!input.username.empty()) {
-    auto u = normalize_username(input.username);
-    if (!u) return std::move(u).error();
-    username = std::move(*u);
-  }
+  auto ids = normalize_identifiers(input.email, input.username);
+  if (!ids) return std::move(ids).error();
+  std::string email = std::move(ids->email), username = std::move(ids->username);
   if (input.password.empty()) return make_error(errc::invalid_request, "password: is required");
   auto password = normalize_password(input.password);
   if (!password) return std::move(password).error();

@@ -80,20 +80,11 @@ Result<User> AdminService::find_user(std::string_view key) {
 }
 
 Result<User> AdminService::create_user(const Actor& actor, const NewUser& input) {
-  if (input.email.empty() && input.username.empty()) {
-    return make_error(errc::invalid_request, "email: an email or a username is required");
-  }
+  auto ids = normalize_identifiers(input.email, input.username);
+  if (!ids) return std::move(ids).error();
   User user;
-  if (!input.email.empty()) {
-    auto e = normalize_email(input.email);
-    if (!e) return std::move(e).error();
-    user.email = std::move(*e);
-  }
-  if (!input.username.empty()) {
-    auto u = normalize_username(input.username);
-    if (!u) return std::move(u).error();
-    user.username = std::move(*u);
-  }
+  user.email = std::move(ids->email);
+  user.username = std::move(ids->username);
   auto roles = normalize_roles(input.roles);
   if (!roles) return std::move(roles).error();
   user.roles = std::move(*roles);

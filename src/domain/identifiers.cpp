@@ -223,4 +223,22 @@ IdentifierKind classify_identifier(std::string_view raw) {
   return raw.find('@') != std::string_view::npos ? IdentifierKind::email : IdentifierKind::username;
 }
 
+Result<AccountIdentifiers> normalize_identifiers(std::string_view email, std::string_view username) {
+  if (email.empty() && username.empty()) {
+    return make_error(errc::invalid_request, "email: an email or a username is required");
+  }
+  AccountIdentifiers out;
+  if (!email.empty()) {
+    auto e = normalize_email(email);
+    if (!e) return std::move(e).error();
+    out.email = std::move(*e);
+  }
+  if (!username.empty()) {
+    auto u = normalize_username(username);
+    if (!u) return std::move(u).error();
+    out.username = std::move(*u);
+  }
+  return out;
+}
+
 }  // namespace tessera::domain

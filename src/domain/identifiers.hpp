@@ -33,4 +33,15 @@ enum class IdentifierKind {
 // Which kind of identifier a login's `login` field holds: '@' present means email.
 IdentifierKind classify_identifier(std::string_view raw);
 
+// What names a new account: its email and username in comparison form, either one empty.
+struct AccountIdentifiers {
+  std::string email;
+  std::string username;
+};
+
+// The identifiers of a new account (sign-up, `user create`, an imported line): each one given
+// normalised, and at least one given (invalid_request, "email: an email or a username is
+// required").
+Result<AccountIdentifiers> normalize_identifiers(std::string_view email, std::string_view username);
+
 }  // namespace tessera::domain

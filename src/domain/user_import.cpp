@@ -64,19 +64,10 @@ Result<void> UserImport::add(ImportedUser in) {
 Result<UserImport::Checked> UserImport::check(ImportedUser in) {
   Checked c{in.line, User{}, in.password_hash.has_value(), false, {}};
   User& u = c.user;
-  if (in.email.empty() && in.username.empty()) {
-    return make_error(errc::invalid_request, "email: an email or a username is required");
-  }
-  if (!in.email.empty()) {
-    auto e = normalize_email(in.email);
-    if (!e) return std::move(e).error();
-    u.email = std::move(*e);
-  }
-  if (!in.username.empty()) {
-    auto n = normalize_username(in.username);
-    if (!n) return std::move(n).error();
-    u.username = std::move(*n);
-  }
+  auto ids = normalize_identifiers(in.email, in.username);
+  if (!ids) return std::move(ids).error();
+  u.email = std::move(ids->email);
+  u.username = std::move(ids->username);
   if (in.password_hash) {
     if (auto known = importer_.hasher_.check_stored(*in.password_hash); !known) {
       return make_error(errc::invalid_request, "password_hash: " + known.error().reason);
