@@ -91,22 +91,7 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   rt->binding = std::make_unique<domain::SessionBinding>(std::move(*binding_key));
   rt->tokens = std::make_unique<domain::AccessTokens>(rt->settings, *rt->keys, rt->revocations, *rt->binding, rt->clock,
                                                       rt->random);
-  rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->audit,
-                                                          rt->settings, rt->clock, rt->random);
-  rt->hash_gate = std::make_unique<crypto::HashGate>(config.hash_workers > 0 ? config.hash_workers : cores());
-  rt->hasher = std::make_unique<crypto::PasswordHasher>(
-      crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations}, rt->hash_gate.get());
-  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
-                                                          rt->settings, rt->clock, rt->random);
-
-  auto outbox_key = domain::server_secret(*rt->db.store, "outbox_key", config.master_key, rt->random);
-  if (!outbox_key) return startup_error("cannot load the outbox key", outbox_key.error());
-  domain::EmailSettings email_settings;
-  email_settings.verification_ttl = config.verification_ttl;
-  email_settings.reset_ttl = config.reset_ttl;
-  rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
-                                                     rt->settings, email_settings, std::move(*outbox_key), rt->clock, rt->random);
-  rt->accounts->set_email(rt->email.get());
+  // The abuse controls first: the services take them as required collaborators.
   domain::RateLimits limits;
   limits.enabled = config.rate_limits;
   limits.rules = {config.rate_limit_login_ip,       config.rate_limit_login_account, config.rate_limit_signup_ip,
@@ -117,9 +102,24 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   slowdown.free_failures = config.login_slowdown_after;
   slowdown.max_delay = config.login_slowdown_max;
   rt->slowdown = std::make_unique<domain::LoginSlowdown>(*rt->db.store, slowdown, rt->clock);
-  rt->accounts->set_abuse_controls(rt->limiter.get(), rt->slowdown.get());
-  rt->sessions->set_limiter(rt->limiter.get());
-  rt->email->set_limiter(rt->limiter.get());
+
+  rt->sessions = std::make_unique<domain::SessionService>(*rt->db.store, *rt->tokens, rt->revocations, rt->audit,
+                                                          rt->settings, *rt->limiter, rt->clock, rt->random);
+  rt->hash_gate = std::make_unique<crypto::HashGate>(config.hash_workers > 0 ? config.hash_workers : cores());
+  rt->hasher = std::make_unique<crypto::PasswordHasher>(
+      crypto::Argon2Params{config.argon2_memory_kib, config.argon2_iterations}, rt->hash_gate.get());
+
+  auto outbox_key = domain::server_secret(*rt->db.store, "outbox_key", config.master_key, rt->random);
+  if (!outbox_key) return startup_error("cannot load the outbox key", outbox_key.error());
+  domain::EmailSettings email_settings;
+  email_settings.verification_ttl = config.verification_ttl;
+  email_settings.reset_ttl = config.reset_ttl;
+  rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
+                                                     email_settings, std::move(*outbox_key), *rt->limiter, rt->clock,
+                                                     rt->random);
+  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
+                                                          rt->settings, *rt->limiter, *rt->slowdown, *rt->email,
+                                                          rt->clock, rt->random);
 
   rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      rt->clock, rt->random);

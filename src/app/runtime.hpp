@@ -1,7 +1,7 @@
 #pragma once
 // The object graph every command works with, built from the configuration in dependency
-// order: clock and randomness, the store, revocations, signing keys, tokens, sessions,
-// passwords, accounts. `serve` adds the HTTP server on top; the CLI uses it directly.
+// order: clock and randomness, the store, revocations, signing keys, tokens, the abuse controls,
+// sessions, passwords, email, accounts. `serve` adds the HTTP server on top; the CLI uses it directly.
 #include <memory>
 
 #include "config/config.hpp"
@@ -39,15 +39,16 @@ struct Runtime {
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::SessionBinding> binding;
   std::unique_ptr<domain::AccessTokens> tokens;
+  // Declared (so built and outliving) before the services that take them by reference.
+  std::unique_ptr<domain::RateLimiter> limiter;
+  std::unique_ptr<domain::LoginSlowdown> slowdown;
   std::unique_ptr<domain::SessionService> sessions;
   std::unique_ptr<crypto::HashGate> hash_gate;  // hash_workers slots; outlives the hasher
   std::unique_ptr<crypto::PasswordHasher> hasher;
-  std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::EmailService> email;
+  std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::AdminService> admin;
   std::unique_ptr<domain::UserImporter> importer;
-  std::unique_ptr<domain::RateLimiter> limiter;
-  std::unique_ptr<domain::LoginSlowdown> slowdown;
 };
 
 // The machine's cores (at least 1): the default number of network threads and hash slots.

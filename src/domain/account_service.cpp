@@ -17,14 +17,18 @@ Error bad_credentials(std::string reason) {
 }  // namespace
 
 AccountService::AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
-                               const AuditLog& audit, const Settings& settings, const Clock& clock, Random& random)
+                               const AuditLog& audit, const Settings& settings, RateLimiter& limiter,
+                               LoginSlowdown& slowdown, AccountMail& mail, const Clock& clock, Random& random)
     : store_(store),
       sessions_(sessions),
       hasher_(hasher),
       audit_(audit),
       settings_(settings),
       clock_(clock),
-      random_(random) {}
+      random_(random),
+      limiter_(limiter),
+      slowdown_(slowdown),
+      mail_(mail) {}
 
 Error AccountService::refused(Error error, std::string_view user_id, std::string_view identifier,
                               const ClientInfo& client) {
@@ -39,9 +43,7 @@ Error AccountService::refused(Error error, std::string_view user_id, std::string
 }
 
 Result<SignupOutcome> AccountService::signup(const SignupInput& input, const ClientInfo& client) {
-  if (limiter_ != nullptr) {
-    if (auto r = limiter_->take(Limit::signup_ip, client.ip); !r) return std::move(r).error();
-  }
+  if (auto r = limiter_.take(Limit::signup_ip, client.ip); !r) return std::move(r).error();
   auto ids = normalize_identifiers(input.email, input.username);
   if (!ids) return std::move(ids).error();
   std::string email = std::move(ids->email), username = std::move(ids->username);
@@ -89,9 +91,7 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
     if (!a) return std::move(a).error();
     audited = std::move(*a);
     // The verification mail is part of the sign-up: queued in the same transaction.
-    if (email_ != nullptr) {
-      if (auto r = email_->queue_verification(tx, user); !r) return std::move(r).error();
-    }
+    if (auto r = mail_.queue_verification(tx, user); !r) return std::move(r).error();
     if (!open_session) return std::optional<std::pair<Session, SecretString>>{};
     auto s = sessions_.open(tx, user, client);
     if (!s) return std::move(s).error();
@@ -99,7 +99,7 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
   });
   if (!opened) return std::move(opened).error();
   if (audited) audit_.logged(*audited);
-  if (email_ != nullptr && !user.email.empty()) email_->mail_committed();
+  if (!user.email.empty()) mail_.mail_committed();
   SignupOutcome outcome{user, std::nullopt};
   if (*opened) {
     auto tokens = sessions_.respond(user, (*opened)->first, std::move((*opened)->second));
@@ -147,17 +147,13 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   // by the identifier as typed, known or not, so a 429 tells nothing about which accounts exist.
   const auto key = login_key(identifier, field);
   const std::string throttle_key = LoginSlowdown::key_for(key ? key->normalized : std::string(identifier));
-  if (limiter_ != nullptr) {
-    if (auto r = limiter_->take(Limit::login_ip, client.ip); !r) return refused(std::move(r).error(), "", identifier, client);
-    if (auto r = limiter_->take(Limit::login_account, key ? key->normalized : identifier); !r) {
-      return refused(std::move(r).error(), "", identifier, client);
-    }
+  if (auto r = limiter_.take(Limit::login_ip, client.ip); !r) return refused(std::move(r).error(), "", identifier, client);
+  if (auto r = limiter_.take(Limit::login_account, key ? key->normalized : identifier); !r) {
+    return refused(std::move(r).error(), "", identifier, client);
   }
-  if (slowdown_ != nullptr) {
-    if (auto r = slowdown_->check(throttle_key); !r) {
-      if (r.code() != errc::rate_limited) return std::move(r).error();
-      return refused(std::move(r).error(), "", identifier, client);
-    }
+  if (auto r = slowdown_.check(throttle_key); !r) {
+    if (r.code() != errc::rate_limited) return std::move(r).error();
+    return refused(std::move(r).error(), "", identifier, client);
   }
   // The slow-down counted this attempt as a failure before any hashing (LoginSlowdown::check);
   // only a right password takes that back.
@@ -180,7 +176,7 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   if (!*matches) return failed(bad_credentials("wrong password"), user.id.str());
   // Only now, with the right password, may the answer reveal the account's state.
   if (user.disabled || (settings_.require_verified && !user.email_verified)) {
-    if (slowdown_ != nullptr) slowdown_->password_proved(throttle_key);
+    slowdown_.password_proved(throttle_key);
     if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
     return refused(make_error(errc::email_not_verified, "", "login: email not verified"), user.id.str(), identifier, client);
   }
@@ -206,9 +202,7 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
       user.updated_at = now;
       if (auto r = tx.update_user(user); !r) return std::move(r).error();
     }
-    if (slowdown_ != nullptr) {
-      if (auto r = slowdown_->succeeded(tx, throttle_key); !r) return std::move(r).error();
-    }
+    if (auto r = slowdown_.succeeded(tx, throttle_key); !r) return std::move(r).error();
     auto opened = sessions_.open(tx, user, client);
     if (!opened) return std::move(opened).error();
     auto a = audit_.record(tx, audit_.entry(audit_event::kLoginSucceeded, user.id.str(), client,
@@ -273,9 +267,7 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     c.user.password_hash = *hash;
     c.user.updated_at = now;
     // A reset link mailed before the change must not undo it.
-    if (email_ != nullptr) {
-      if (auto r = tx.expire_one_time_tokens(c.user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
-    }
+    if (auto r = tx.expire_one_time_tokens(c.user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
     auto events = sessions_.revoke_everything(tx, c.user, revoke_reason::kPasswordChange);  // stores the user
     if (!events) return std::move(events).error();
     c.events = std::move(*events);

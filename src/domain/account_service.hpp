@@ -43,18 +43,13 @@ enum class IdentifierField {
 
 class AccountService {
  public:
+  // Every protection is a required collaborator, so a wiring mistake cannot silently turn one
+  // off: `limiter` (sign-up per IP, login per IP and account) and `slowdown` (per account) limit
+  // nothing when disabled, which is how tests that do not exercise them pass them; `mail`
+  // queues the verification mail at sign-up (EmailService; NoAccountMail in tests).
   AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const AuditLog& audit,
-                 const Settings& settings, const Clock& clock, Random& random);
-
-  // With email flows, sign-up queues a verification mail and a password change kills
-  // outstanding reset tokens. Without (unit tests), neither happens.
-  void set_email(EmailService* email) { email_ = email; }
-  // Rate limits (per IP and account) and the per-account slow-down; without them (unit tests)
-  // nothing is limited.
-  void set_abuse_controls(RateLimiter* limiter, LoginSlowdown* slowdown) {
-    limiter_ = limiter;
-    slowdown_ = slowdown;
-  }
+                 const Settings& settings, RateLimiter& limiter, LoginSlowdown& slowdown, AccountMail& mail,
+                 const Clock& clock, Random& random);
 
   // Creates the account and, unless verification is required first, its first session:
   // invalid_request, weak_password, account_exists.
@@ -95,9 +90,9 @@ class AccountService {
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;
-  EmailService* email_ = nullptr;
-  RateLimiter* limiter_ = nullptr;
-  LoginSlowdown* slowdown_ = nullptr;
+  RateLimiter& limiter_;
+  LoginSlowdown& slowdown_;
+  AccountMail& mail_;
 };
 
 }  // namespace tessera::domain

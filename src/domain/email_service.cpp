@@ -20,7 +20,7 @@ std::string_view mail_kind_of(TokenPurpose purpose) {
 
 EmailService::EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
                            const AuditLog& audit, const Settings& settings, EmailSettings email_settings,
-                           SecretString outbox_key, const Clock& clock, Random& random)
+                           SecretString outbox_key, RateLimiter& limiter, const Clock& clock, Random& random)
     : store_(store),
       sessions_(sessions),
       hasher_(hasher),
@@ -29,7 +29,8 @@ EmailService::EmailService(Store& store, SessionService& sessions, const crypto:
       email_(email_settings),
       outbox_key_(std::move(outbox_key)),
       clock_(clock),
-      random_(random) {}
+      random_(random),
+      limiter_(limiter) {}
 
 void EmailService::mail_committed() {
   if (notifier_ != nullptr) notifier_->mail_queued();
@@ -71,9 +72,8 @@ Result<SecretString> EmailService::open_payload(std::string_view sealed) const {
 }
 
 Result<void> EmailService::limit_mail_request(std::string_view normalized_email, const ClientInfo& client) {
-  if (limiter_ == nullptr) return ok();
-  if (auto r = limiter_->take(Limit::email_ip, client.ip); !r) return r;
-  return limiter_->take(Limit::email_recipient, normalized_email);
+  if (auto r = limiter_.take(Limit::email_ip, client.ip); !r) return r;
+  return limiter_.take(Limit::email_recipient, normalized_email);
 }
 
 Result<void> EmailService::resend_verification(std::string_view raw_email, const ClientInfo& client) {

@@ -29,6 +29,24 @@ class MailNotifier {
   virtual void mail_queued() = 0;
 };
 
+// What sign-up needs of the email flows: the verification mail, queued in the sign-up's own
+// transaction. EmailService is the one implementation that sends; NoAccountMail is for unit
+// tests of accounts without email, passed explicitly.
+class AccountMail {
+ public:
+  virtual ~AccountMail() = default;
+  // Inside the caller's transaction (sign-up): a verification token for the user's email and
+  // the mail that carries it. Call mail_committed() after the transaction commits.
+  virtual Result<void> queue_verification(StoreTx& tx, const User& user) = 0;
+  virtual void mail_committed() = 0;
+};
+
+class NoAccountMail final : public AccountMail {
+ public:
+  Result<void> queue_verification(StoreTx&, const User&) override { return ok(); }
+  void mail_committed() override {}
+};
+
 struct EmailSettings {
   std::chrono::seconds verification_ttl{24 * 3600};
   std::chrono::seconds reset_ttl{3600};
@@ -37,21 +55,20 @@ struct EmailSettings {
   std::chrono::seconds resend_interval{60};
 };
 
-class EmailService {
+class EmailService final : public AccountMail {
  public:
+  // `limiter` limits mail requests per client IP and per recipient (429 for any address, so
+  // they reveal nothing); a disabled one leaves only the resend interval.
   EmailService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const AuditLog& audit,
-               const Settings& settings, EmailSettings email_settings, SecretString outbox_key, const Clock& clock,
-               Random& random);
+               const Settings& settings, EmailSettings email_settings, SecretString outbox_key, RateLimiter& limiter,
+               const Clock& clock, Random& random);
 
+  // The outbox sender to wake, which exists only while `serve` runs (null: nobody to wake; the
+  // sender's poll finds the mail). A setter, unlike the limiter: serve attaches and detaches it.
   void set_notifier(MailNotifier* notifier) { notifier_ = notifier; }
-  // Rate limits mail requests per client IP and per recipient (429 for any address, so they
-  // reveal nothing); without it (unit tests) only the resend interval applies.
-  void set_limiter(RateLimiter* limiter) { limiter_ = limiter; }
 
-  // Inside the caller's transaction (sign-up): a verification token for the user's email and
-  // the mail that carries it. Call mail_committed() after the transaction commits.
-  Result<void> queue_verification(StoreTx& tx, const User& user);
-  void mail_committed();
+  Result<void> queue_verification(StoreTx& tx, const User& user) override;
+  void mail_committed() override;
 
   // POST /auth/verify-email/resend: a fresh verification mail when the address belongs to an
   // unverified account and none was sent in the resend interval. Never tells which.
@@ -90,8 +107,8 @@ class EmailService {
   SecretString outbox_key_;
   const Clock& clock_;
   Random& random_;
+  RateLimiter& limiter_;
   MailNotifier* notifier_ = nullptr;
-  RateLimiter* limiter_ = nullptr;
 
   // The per-IP and per-recipient limits of a mail request.
   Result<void> limit_mail_request(std::string_view normalized_email, const ClientInfo& client);

@@ -27,14 +27,15 @@ bool parent_inside_grace(const Session& s, const std::string& presented, TimePoi
 }  // namespace
 
 SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
-                               const Settings& settings, const Clock& clock, Random& random)
+                               const Settings& settings, RateLimiter& limiter, const Clock& clock, Random& random)
     : store_(store),
       tokens_(tokens),
       revocations_(revocations),
       audit_(audit),
       settings_(settings),
       clock_(clock),
-      random_(random) {}
+      random_(random),
+      limiter_(limiter) {}
 
 Result<std::pair<Session, SecretString>> SessionService::open(StoreTx& tx, const User& user, const ClientInfo& client) {
   const TimePoint now = clock_.now();
@@ -153,16 +154,14 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
         out.kind = Kind::disabled;
         return out;
       }
-      if (limiter_ != nullptr) {
-        if (!decided || decided->session != s.id) {
-          auto r = limiter_->take(Limit::refresh_session, s.id.str());
-          decided = LimitDecision{s.id, r ? std::nullopt : std::optional<int>(r.error().retry_after_s)};
-        }
-        if (decided->retry_after_s) {
-          out.kind = Kind::limited;
-          out.retry_after_s = *decided->retry_after_s;
-          return out;  // nothing rotated: the presented token stays the current one
-        }
+      if (!decided || decided->session != s.id) {
+        auto r = limiter_.take(Limit::refresh_session, s.id.str());
+        decided = LimitDecision{s.id, r ? std::nullopt : std::optional<int>(r.error().retry_after_s)};
+      }
+      if (decided->retry_after_s) {
+        out.kind = Kind::limited;
+        out.retry_after_s = *decided->retry_after_s;
+        return out;  // nothing rotated: the presented token stays the current one
       }
       SecretString next = new_refresh_token(random_);
       if (auto r = tx.retire_token(s.token_hash, s.id, s.generation, now); !r) return std::move(r).error();

@@ -41,11 +41,10 @@ struct SessionView {
 
 class SessionService {
  public:
+  // `limiter` limits refreshes per session (a disabled one, RateLimits::enabled = false, limits
+  // nothing: tests pass one explicitly, so a forgotten wire cannot turn the limit off).
   SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
-                 const Settings& settings, const Clock& clock, Random& random);
-
-  // Rate limits refreshes per session; without it (unit tests) nothing is limited.
-  void set_limiter(RateLimiter* limiter) { limiter_ = limiter; }
+                 const Settings& settings, RateLimiter& limiter, const Clock& clock, Random& random);
 
   // Opens a session for `user` inside the caller's transaction; returns it and its first
   // refresh token.
@@ -92,7 +91,7 @@ class SessionService {
   const Settings& settings_;
   const Clock& clock_;
   Random& random_;
-  RateLimiter* limiter_ = nullptr;
+  RateLimiter& limiter_;
 };
 
 }  // namespace tessera::domain

@@ -74,7 +74,7 @@ TEST(RateRules, ParseAndPrint) {
 
 struct SlowedServices : Services {
   SlowedServices() : slowdown(*db.store, domain::SlowdownPolicy{true, 5, 1s, 60s, 900s}, clock) {
-    accounts->set_abuse_controls(nullptr, &slowdown);
+    rebuild(nullptr, &slowdown, nullptr);
   }
   Result<domain::TokenResponse> login(const std::string& email, const std::string& password) {
     return accounts->login(email, IdentifierField::email, password, client);
@@ -164,7 +164,7 @@ TEST(RateLimits, LimitLoginsPerIpAndPerAccountBeforeAnyHash) {
   limits.rules[static_cast<int>(Limit::login_ip)] = {3, 60s};
   limits.rules[static_cast<int>(Limit::login_account)] = {2, 60s};
   domain::RateLimiter limiter(limits, s.clock);
-  s.accounts->set_abuse_controls(&limiter, nullptr);
+  s.rebuild(&limiter, nullptr, nullptr);
   s.signup("limited@example.com");
   EXPECT_TRUE(s.accounts->login("limited@example.com", IdentifierField::email, kGoodPassword, s.client));
   EXPECT_TRUE(s.accounts->login("limited@example.com", IdentifierField::email, kGoodPassword, s.client));
@@ -179,7 +179,7 @@ TEST(RateLimits, LimitRefreshesPerSessionWithoutRotating) {
   domain::RateLimits limits;
   limits.rules[static_cast<int>(Limit::refresh_session)] = {2, 60s};
   domain::RateLimiter limiter(limits, s.clock);
-  s.sessions->set_limiter(&limiter);
+  s.rebuild(nullptr, nullptr, &limiter);
   auto t = s.signup("refresh-limit@example.com");
   auto a = s.sessions->refresh(std::string(t.refresh_token.reveal()), s.client);
   ASSERT_TRUE(a);
@@ -222,8 +222,7 @@ TEST(RateLimits, ARefreshWhoseTransactionRunsTwiceIsChargedOnce) {
   limits.rules[static_cast<int>(Limit::refresh_session)] = {2, 60s};
   domain::RateLimiter limiter(limits, s.clock);
   RetryEveryWriteOnce retrying(*s.db.store);
-  domain::SessionService sessions(retrying, *s.tokens, s.revocations, s.audit, s.settings, s.clock, s.random);
-  sessions.set_limiter(&limiter);
+  domain::SessionService sessions(retrying, *s.tokens, s.revocations, s.audit, s.settings, limiter, s.clock, s.random);
   auto t = s.signup("refresh-retried@example.com");
   auto a = sessions.refresh(std::string(t.refresh_token.reveal()), s.client);
   ASSERT_TRUE(a) << a.error().reason;

@@ -116,8 +116,8 @@ TEST(Accounts, AnArgon2idHashOfAnOutdatedCostIsUpgradedOnLogin) {
   const auto old_hash = (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
   // Same database, a server configured with a higher cost.
   crypto::PasswordHasher stronger(crypto::Argon2Params{4096, 2});
-  domain::AccountService accounts(*cheap.db.store, *cheap.sessions, stronger, cheap.audit, cheap.settings, cheap.clock,
-                                  cheap.random);
+  domain::AccountService accounts(*cheap.db.store, *cheap.sessions, stronger, cheap.audit, cheap.settings,
+                                  cheap.no_limits, *cheap.no_slowdown, cheap.no_mail, cheap.clock, cheap.random);
   ASSERT_TRUE(accounts.login("upgrade@example.com", IdentifierField::email, kGoodPassword, cheap.client));
   const auto new_hash = (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
   EXPECT_NE(new_hash, old_hash);

@@ -28,12 +28,14 @@ struct EmailServices : Services {
     if (!key) throw std::runtime_error("outbox key: " + key.error().detail + " " + key.error().reason);
     outbox_key = std::string(key->reveal());
     email = std::make_unique<domain::EmailService>(*db.store, *sessions, *hasher, audit, settings, email_settings,
-                                                   std::move(*key), clock, random);
+                                                   std::move(*key), no_limits, clock, random);
     email->set_notifier(&notifier);
-    accounts->set_email(email.get());
+    // Accounts again, now with the email flows: sign-up queues the verification mail.
+    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, no_limits,
+                                                        *no_slowdown, *email, clock, random);
   }
   ~EmailServices() {
-    accounts->set_email(nullptr);
+    accounts.reset();
     email.reset();
   }
 

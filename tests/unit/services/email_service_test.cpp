@@ -390,7 +390,7 @@ TEST(EmailService, TheOutboxPayloadOpensOnlyWithTheOutboxKeyAndUntouched) {
   EXPECT_FALSE(s.email->open_payload(""));
   // Another server's outbox key does not open it.
   domain::EmailService other(*s.db.store, *s.sessions, *s.hasher, s.audit, s.settings, {},
-                             SecretString(std::string(32, 'k')), s.clock, s.random);
+                             SecretString(std::string(32, 'k')), s.no_limits, s.clock, s.random);
   EXPECT_FALSE(other.open_payload(payload));
   // The same token sealed twice gives different rows (a fresh nonce each time).
   s.clock.advance(61s);

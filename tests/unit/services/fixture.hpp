@@ -13,7 +13,10 @@
 #include "domain/access_tokens.hpp"
 #include "domain/account_service.hpp"
 #include "domain/audit_log.hpp"
+#include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
+#include "domain/login_slowdown.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/session_binding.hpp"
 #include "domain/session_service.hpp"
@@ -36,9 +39,12 @@ struct Services {
     keys = std::make_unique<domain::KeyRing>(domain::KeyRingOptions{}, clock, random);
     if (!keys->load_or_create(*db.store)) throw std::runtime_error("keys");
     tokens = std::make_unique<domain::AccessTokens>(settings, *keys, revocations, binding, clock, random);
-    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, clock, random);
+    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, no_limits, clock,
+                                                        random);
     hasher = std::make_unique<crypto::PasswordHasher>(argon);
-    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, clock, random);
+    no_slowdown = std::make_unique<domain::LoginSlowdown>(*db.store, disabled_slowdown(), clock);
+    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, no_limits,
+                                                        *no_slowdown, no_mail, clock, random);
   }
   ~Services() {
     accounts.reset();
@@ -48,6 +54,29 @@ struct Services {
     db = {};
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
+  }
+
+  // Sessions and accounts again over other abuse controls (null: the disabled ones): the limits
+  // of sign-up and login (`accounts_limiter`), the slow-down, and the refresh limit.
+  void rebuild(domain::RateLimiter* accounts_limiter, domain::LoginSlowdown* slowdown,
+               domain::RateLimiter* sessions_limiter) {
+    accounts.reset();
+    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings,
+                                                        sessions_limiter ? *sessions_limiter : no_limits, clock, random);
+    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings,
+                                                        accounts_limiter ? *accounts_limiter : no_limits,
+                                                        slowdown ? *slowdown : *no_slowdown, no_mail, clock, random);
+  }
+
+  static domain::RateLimits disabled_limits() {
+    domain::RateLimits l;
+    l.enabled = false;
+    return l;
+  }
+  static domain::SlowdownPolicy disabled_slowdown() {
+    domain::SlowdownPolicy p;
+    p.enabled = false;
+    return p;
   }
 
   static domain::Settings default_settings() {
@@ -76,6 +105,10 @@ struct Services {
   domain::RevocationList revocations;
   domain::SessionBinding binding{SecretString(std::string(32, 'b'))};
   domain::AuditLog audit{clock};
+  // The abuse controls and mail the services require, all off: the tests of them pass their own.
+  domain::RateLimiter no_limits{disabled_limits(), clock};
+  std::unique_ptr<domain::LoginSlowdown> no_slowdown;  // over db, made once it is open
+  domain::NoAccountMail no_mail;
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;
