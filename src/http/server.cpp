@@ -17,7 +17,6 @@
 #include <array>
 #include <csignal>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -26,6 +25,7 @@
 #include "core/thread_name.hpp"
 #include "http/limits.hpp"
 #include "http/problem.hpp"
+#include "http/request_head.hpp"
 #include "http/response_writer.hpp"
 
 namespace tessera::http {
@@ -59,26 +59,10 @@ struct Registry {
   std::atomic<bool> stopped{false};  // run() has returned: nothing may be posted any more
 };
 
-// A request id when the client sent none: 12 hex characters (short enough to need no heap in a
-// std::string) from a fast per-thread generator; it names a request in logs, it is no secret.
-std::string new_request_id() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::uint64_t v = gen();
-  std::string id(12, '0');
-  for (int i = 11; i >= 0; --i, v >>= 4) id[static_cast<std::size_t>(i)] = kHex[v & 15];
-  return id;
-}
-
-// A client's X-Request-Id is kept when it is short and plain, so ids join up across proxies.
-bool acceptable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
+// The head's headers, as the Request sees them (views into the parser's buffer).
+template <class Fields>
+void copy_headers(const Fields& fields, Request& req) {
+  for (const auto& field : fields) req.headers.push_back(Header{field.name_string(), field.value()});
 }
 
 void ignore_stop_signals() {
@@ -216,12 +200,12 @@ asio::awaitable<bool> Server::State::answer_and_close(beast::tcp_stream& stream,
   boost::system::error_code ec;
   co_await write_response(stream, response, head, true, ec);
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  // Discard what the client still sends, for at most a second and 1 MiB.
-  stream.expires_after(std::chrono::seconds(1));
+  // Discard what the client still sends, for a while and up to a size (http/limits.hpp).
+  stream.expires_after(kDiscardTime);
   std::size_t discarded = 0;
-  while (discarded < 1024 * 1024) {
+  while (discarded < kMaxDiscardBytes) {
     buffer.clear();
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kAsTuple);
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(kDiscardReadBytes), kAsTuple);
     if (rec) break;
     discarded += n;
   }
@@ -306,26 +290,11 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     std::string request_id(head["X-Request-Id"]);
     if (!acceptable_request_id(request_id)) request_id = new_request_id();
 
-    // Request smuggling: a message framed two ways is refused (RFC 9112 §6.3), and so is a
-    // transfer coding other than a single "chunked" (Beast would otherwise trust Content-Length).
-    // HTTP/1.0 has no chunked coding at all: Transfer-Encoding there is faulty framing (RFC
-    // 9112 §6.1).
-    const bool has_te = head.count(bhttp::field::transfer_encoding) > 0;
-    const bool has_cl = head.count(bhttp::field::content_length) > 0;
-    if (has_te && (has_cl || head.version() < 11 || head.count(bhttp::field::transfer_encoding) > 1 ||
-                   !iequals(head[bhttp::field::transfer_encoding], "chunked"))) {
-      co_await answer_and_close(stream, buffer,
-                                problem(make_error(errc::invalid_request,
-                                                   "A request may not combine Transfer-Encoding with Content-Length or use a coding other than chunked.",
-                                                   "http: ambiguous framing")),
-                                request_id, peer_ip);
-      break;
-    }
-    if (head.target().size() > kMaxTargetBytes || head.target().empty() || head.target().front() != '/') {
-      co_await answer_and_close(stream, buffer,
-                                problem(make_error(errc::invalid_request, "The request target is not valid.",
-                                                   "http: bad target")),
-                                request_id, peer_ip);
+    // Framing two ways (smuggling), a coding other than chunked, a bad target: refused.
+    const Framing framing{head.version(), head.count(bhttp::field::transfer_encoding),
+                          head[bhttp::field::transfer_encoding], head.count(bhttp::field::content_length) > 0};
+    if (auto bad = head_error(framing, head.target())) {
+      co_await answer_and_close(stream, buffer, problem(*bad), request_id, peer_ip);
       break;
     }
     // A route may take a larger body, from a caller its guard lets in (Dispatcher::admits):
@@ -338,9 +307,8 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
       if (const Route* large = dispatcher.larger_body_route(method, path, options.max_body_bytes)) {
         Request head_only;
         head_only.method = method;
-        head_only.target = target;
-        head_only.path = path;
-        for (const auto& field : head) head_only.headers.push_back(Header{field.name_string(), field.value()});
+        set_target(head_only, target);
+        copy_headers(head, head_only);
         if (dispatcher.admits(head_only, *large)) body_limit = large->max_body_bytes;
       }
       parser.body_limit(body_limit);
@@ -370,25 +338,10 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     auto message = parser.release();
     Request req;
     req.method = parse_method(message.method_string());
-    req.target = message.target();
-    const auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
-    for (const auto& field : message) req.headers.push_back(Header{field.name_string(), field.value()});
+    set_target(req, message.target());
+    copy_headers(message, req);
     req.body = std::move(message.body());
-    if (options.trusted_proxies.empty()) {
-      req.client_ip = peer_ip;
-    } else {
-      // Several X-Forwarded-For lines are one list, in order (RFC 9110 §5.3): a proxy may add its
-      // own line instead of appending to the client's.
-      std::string forwarded;
-      for (const auto& h : req.headers) {
-        if (!iequals(h.name, "x-forwarded-for")) continue;
-        if (!forwarded.empty()) forwarded += ", ";
-        forwarded += h.value;
-      }
-      req.client_ip = options.trusted_proxies.client_address(peer_ip, forwarded);
-    }
+    req.client_ip = client_address_of(req, peer_ip, options.trusted_proxies);
     req.request_id = std::move(request_id);
 
     Response response = co_await dispatcher.dispatch(req);
