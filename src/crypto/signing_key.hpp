@@ -62,6 +62,8 @@ class SigningKey {
 
   // A key from a JWK (RFC 7517), public or private: "OKP"/Ed25519, "EC"/P-256, "RSA", "oct".
   // `kid` and `alg` are used when the JWK lacks them; when both are given they must agree.
+  // Test-facing: tests, the jose interop check and the fuzzer build keys this way; the server
+  // never imports a JWK (signing_key_jwk.cpp).
   static Result<std::shared_ptr<const SigningKey>> from_jwk(const boost::json::object& jwk,
                                                             std::string kid = {},
                                                             std::optional<Alg> alg = {});
