@@ -49,4 +49,22 @@ std::size_t code_points(std::string_view s) {
   return count;
 }
 
+std::string clean(std::string_view text, std::size_t max_bytes) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '\0') {
+      ++i;
+      continue;
+    }
+    const std::size_t n = sequence_length(text, i);
+    const std::string_view piece = n > 0 ? text.substr(i, n) : kReplacement;
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    i += n > 0 ? n : 1;
+  }
+  return out;
+}
+
 }  // namespace tessera::utf8

@@ -1,6 +1,7 @@
 #pragma once
 // UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace tessera::utf8 {
@@ -13,5 +14,10 @@ bool valid(std::string_view s);
 
 // Number of code points in well-formed UTF-8 `s`.
 std::size_t code_points(std::string_view s);
+
+// Free text from outside made storable and loggable: valid UTF-8 of at most `max_bytes` bytes,
+// NUL bytes dropped, each byte that starts no valid sequence replaced by U+FFFD, and cut at a
+// character boundary. Valid text within the limit comes back unchanged.
+std::string clean(std::string_view text, std::size_t max_bytes);
 
 }  // namespace tessera::utf8

@@ -1,6 +1,8 @@
 #include "domain/audit_log.hpp"
 
 #include "core/log.hpp"
+#include "core/utf8.hpp"
+#include "domain/stored_text.hpp"
 
 namespace tessera::domain {
 
@@ -18,6 +20,11 @@ AuditEntry AuditLog::entry(std::string_view event, std::string_view user_id, con
 }
 
 Result<AuditEntry> AuditLog::record(StoreTx& tx, AuditEntry e) const {
+  // Every entry passes here on its way to a store: cleaned once, the same for both backends.
+  for (std::string* field : {&e.event, &e.user_id, &e.actor_id, &e.ip, &e.user_agent}) {
+    *field = utf8::clean(*field, kMaxClientTextBytes);
+  }
+  e.detail = utf8::clean(e.detail, kMaxAuditDetailBytes);
   auto id = tx.append_audit(e);
   if (!id) return std::move(id).error();
   e.id = *id;

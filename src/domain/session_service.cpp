@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
+#include "core/utf8.hpp"
 #include "crypto/digest.hpp"
 #include "domain/domain_metrics.hpp"
 #include "domain/refresh_token.hpp"
+#include "domain/stored_text.hpp"
 
 namespace tessera::domain {
 namespace {
@@ -47,8 +49,8 @@ Result<std::pair<Session, SecretString>> SessionService::open(StoreTx& tx, const
   s.last_used_at = now;
   s.absolute_expires_at = now + settings_.refresh_absolute_ttl;
   s.idle_expires_at = std::min(now + settings_.refresh_ttl, s.absolute_expires_at);
-  s.user_agent = client.user_agent.substr(0, 512);
-  s.ip = client.ip;
+  s.user_agent = utf8::clean(client.user_agent, kMaxClientTextBytes);
+  s.ip = utf8::clean(client.ip, kMaxClientTextBytes);
   s.token_hash = *refresh_token_hash(token.reveal());
   if (auto r = tx.insert_session(s); !r) return std::move(r).error();
   return std::make_pair(std::move(s), std::move(token));
@@ -172,7 +174,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
       s.generation += 1;
       s.last_used_at = now;
       s.idle_expires_at = std::min(now + settings_.refresh_ttl, s.absolute_expires_at);
-      s.ip = client.ip;
+      s.ip = utf8::clean(client.ip, kMaxClientTextBytes);
       if (auto r = tx.update_session(s); !r) return std::move(r).error();
       out.kind = Kind::rotated;
       out.session = std::move(s);

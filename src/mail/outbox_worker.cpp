@@ -7,6 +7,8 @@
 #include "core/log.hpp"
 #include "crypto/base64url.hpp"
 #include "core/thread_name.hpp"
+#include "core/utf8.hpp"
+#include "domain/stored_text.hpp"
 
 namespace tessera::mail {
 namespace {
@@ -107,7 +109,9 @@ bool OutboxWorker::attempt(const domain::OutboxMail& mail) {
   Result<void> sent = message ? sender_.send(*message) : Result<void>(message.error());
   if (sent) return true;
   const TimePoint now = clock_.now();
-  const std::string error = !sent.error().reason.empty() ? sent.error().reason : sent.error().detail;
+  // Cleaned once here, not per backend: an SMTP server's answer may be long or not UTF-8.
+  const std::string error =
+      utf8::clean(!sent.error().reason.empty() ? sent.error().reason : sent.error().detail, domain::kMaxMailErrorBytes);
   // Dead now: the last attempt; a mail that cannot be rendered; or a permanent refusal (a 5xx
   // such as "550 no such user": sending it again would only be refused again).
   const bool permanent = !sent && sent.error().code == errc::invalid_request;

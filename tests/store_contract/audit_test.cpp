@@ -1,5 +1,6 @@
 // The audit log: appended in the transactions that cause the events, listed newest first with
 // filters, pruned by age.
+#include "domain/stored_text.hpp"
 #include "store_contract/contract.hpp"
 
 namespace tessera::store_contract {
@@ -116,13 +117,21 @@ TEST_P(AuditLog, RetentionDeletesOnlyOlderEntries) {
   EXPECT_EQ(page.entries[0].user_id, "new");
 }
 
-TEST_P(AuditLog, OversizedFieldsAreCutNotRefused) {
+// The domain cleans and bounds every field (tests/unit/services/stored_text_test.cpp); a store
+// keeps exactly what it is given, at the longest the domain passes, the same on every backend.
+TEST_P(AuditLog, FieldsOfTheLongestLengthAreKeptExactlyAsGiven) {
   auto e = entry("login_failed", "u1", kT0);
-  e.user_agent = std::string(100000, 'x');
+  std::string agent;
+  while (agent.size() + 3 <= domain::kMaxClientTextBytes) agent += "\xe2\x82\xac";  // "€", three bytes
+  e.user_agent = agent;
+  e.ip = std::string(domain::kMaxClientTextBytes, '1');
+  e.detail = std::string(domain::kMaxAuditDetailBytes - 2, 'd') + "\xc3\xa9";
   append(store(), e);
   const auto page = list(store(), {});
   ASSERT_EQ(page.entries.size(), 1u);
-  EXPECT_LE(page.entries[0].user_agent.size(), 1024u);
+  EXPECT_EQ(page.entries[0].user_agent, agent);
+  EXPECT_EQ(page.entries[0].ip, e.ip);
+  EXPECT_EQ(page.entries[0].detail, e.detail);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // updates; revoking every session of a user; listing a user's sessions.
 #include <algorithm>
 
+#include "domain/stored_text.hpp"
 #include "store_contract/contract.hpp"
 
 namespace tessera::store_contract {
@@ -51,6 +52,21 @@ TEST_P(SessionStore, AnInsertedSessionIsFoundByIdWithEveryField) {
   s.generation = 3;
   s.revoked_at = at_ms(5678);
   s.revoke_reason = "logout";
+  insert(s);
+  const auto found = find_session(s.id);
+  ASSERT_TRUE(found.has_value());
+  expect_same(s, *found);
+}
+
+// The domain cleans and bounds a user agent and address (tests/unit/services/stored_text_test.cpp);
+// a store keeps exactly what it is given, at the longest the domain passes, on every backend.
+TEST_P(SessionStore, AUserAgentAndAddressOfTheLongestLengthAreKeptExactlyAsGiven) {
+  const User u = make_user(1, "ada@example.com");
+  insert(u);
+  Session s = make_session(u, 1, at_ms(1234));
+  s.user_agent.clear();
+  while (s.user_agent.size() + 4 <= domain::kMaxClientTextBytes) s.user_agent += "\xf0\x9f\x98\x80";  // four bytes
+  s.ip = std::string(domain::kMaxClientTextBytes, 'f');
   insert(s);
   const auto found = find_session(s.id);
   ASSERT_TRUE(found.has_value());

@@ -1,15 +1,10 @@
 // The audit_log table: security events, newest first for GET /admin/audit.
 #include "store/postgres/postgres_tx.hpp"
-#include "store/postgres/text.hpp"
 
 namespace tessera::store::postgres {
 namespace {
 
-// Long fields are cut (as on SQLite), so a hostile User-Agent cannot bloat the log table; and
-// made storable, since a header may carry bytes that are not UTF-8.
-constexpr std::size_t kMaxFieldBytes = 512;
-
-std::string field(std::string_view s) { return storable_text(s, kMaxFieldBytes); }
+// The fields come cleaned and bounded by the domain (domain/stored_text.hpp), as stored.
 
 // Empty filters match everything; times as open bounds.
 #define TESSERA_AUDIT_WHERE                                                                            \
@@ -23,8 +18,7 @@ Result<std::int64_t> PostgresTx::append_audit(const domain::AuditEntry& e) {
       "INSERT INTO audit_log (at, event, user_id, actor_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6, "
       "$7) "
       "RETURNING id",
-      e.at, field(e.event), field(e.user_id), field(e.actor_id), field(e.ip), field(e.user_agent),
-      storable_text(e.detail, 2 * kMaxFieldBytes));
+      e.at, e.event, e.user_id, e.actor_id, e.ip, e.user_agent, e.detail);
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(errc::internal_error, "", "postgres: append_audit returned no id");
   return (*rows)[0].int64(0);

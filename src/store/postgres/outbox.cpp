@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "store/postgres/postgres_tx.hpp"
-#include "store/postgres/text.hpp"
 
 namespace tessera::store::postgres {
 namespace {
@@ -14,9 +13,7 @@ namespace {
 using domain::MailState;
 using domain::OutboxMail;
 
-// last_error is for the operator's `outbox list`; an SMTP server's answer (or a whole
-// transcript) could be long, and the row is read on every listing.
-constexpr std::size_t kMaxErrorBytes = 1000;
+// last_error comes cleaned and bounded by the outbox worker (domain/stored_text.hpp).
 
 #define TESSERA_MAIL_COLUMNS                                                                     \
   "id, kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at, " \
@@ -127,7 +124,7 @@ Result<bool> PostgresTx::mark_mail_failed(std::int64_t id, std::string_view owne
       "UPDATE outbox SET state = CASE WHEN $4::bigint IS NULL THEN 'dead' ELSE 'pending' END, "
       "next_attempt_at = coalesce($4::bigint, next_attempt_at), last_error = $3, lease_until = NULL, "
       "lease_owner = '' WHERE id = $1 AND state = 'sending' AND lease_owner = $2",
-      id, owner, storable_text(error, kMaxErrorBytes), next_attempt_at);
+      id, owner, error, next_attempt_at);
   if (!r) return std::move(r).error();
   return r->affected() == 1;
 }

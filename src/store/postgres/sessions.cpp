@@ -5,7 +5,6 @@
 // (READ COMMITTED re-checks the WHERE clause against the row the first one left) and looks among
 // the retired tokens, where the first one's insert is now visible.
 #include "store/postgres/postgres_tx.hpp"
-#include "store/postgres/text.hpp"
 
 namespace tessera::store::postgres {
 namespace {
@@ -13,8 +12,7 @@ namespace {
 using domain::Session;
 using domain::SessionId;
 
-// A User-Agent header or an address, kept for the user's session list: storable and bounded.
-constexpr std::size_t kMaxClientTextBytes = 512;
+// The user agent and address come cleaned and bounded by the domain (domain/stored_text.hpp).
 
 #define TESSERA_SESSION_COLUMNS                                                                              \
   "id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoke_reason, " \
@@ -71,8 +69,8 @@ Result<void> PostgresTx::insert_session(const Session& s) {
   auto r = c_.query("INSERT INTO sessions (" TESSERA_SESSION_COLUMNS
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                     s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
-                    s.revoked_at, s.revoke_reason, storable_text(s.user_agent, kMaxClientTextBytes),
-                    storable_text(s.ip, kMaxClientTextBytes), s.generation, Blob{s.token_hash},
+                    s.revoked_at, s.revoke_reason, s.user_agent,
+                    s.ip, s.generation, Blob{s.token_hash},
                     BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed});
   if (!r) return std::move(r).error();
   return ok();
@@ -106,7 +104,7 @@ Result<void> PostgresTx::update_session(const Session& s) {
       "revoke_reason = $5, user_agent = $6, ip = $7, generation = $8, token_hash = $9, previous_token_hash = $10, "
       "rotated_at = $11, successor_sealed = $12 WHERE id = $13",
       s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason,
-      storable_text(s.user_agent, kMaxClientTextBytes), storable_text(s.ip, kMaxClientTextBytes), s.generation,
+      s.user_agent, s.ip, s.generation,
       Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed}, s.id.str());
   if (!r) return std::move(r).error();
   if (r->affected() == 0) return make_error(errc::not_found, "", "postgres: update_session: no session " + s.id.str());

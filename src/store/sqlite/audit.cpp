@@ -2,23 +2,13 @@
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
-namespace {
-
-// Long fields are cut, so a hostile User-Agent cannot bloat the log table.
-constexpr std::size_t kMaxFieldBytes = 512;
-
-std::string_view cut(std::string_view s) { return s.substr(0, kMaxFieldBytes); }
-
-}  // namespace
-
+// The fields come cleaned and bounded by the domain (domain/stored_text.hpp), as stored.
 Result<std::int64_t> SqliteTx::append_audit(const domain::AuditEntry& e) {
   auto st = c_.prepare(
       "INSERT INTO audit_log (at, event, user_id, actor_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?) "
       "RETURNING id");
   if (!st) return std::move(st).error();
-  auto row = st->bind(e.at, cut(e.event), cut(e.user_id), cut(e.actor_id), cut(e.ip), cut(e.user_agent),
-                      e.detail.substr(0, 2 * kMaxFieldBytes))
-                 .step();
+  auto row = st->bind(e.at, e.event, e.user_id, e.actor_id, e.ip, e.user_agent, e.detail).step();
   if (!row) return std::move(row).error();
   if (!*row) return make_error(errc::internal_error, "", "sqlite: append_audit returned no id");
   return st->int64(0);

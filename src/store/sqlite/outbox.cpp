@@ -13,19 +13,7 @@ namespace {
 using domain::MailState;
 using domain::OutboxMail;
 
-// last_error is for the operator's `outbox list`; an SMTP server's answer (or a whole
-// transcript) could be long, and the row is read on every listing.
-constexpr std::size_t kMaxErrorBytes = 1000;
-
-// At most `max` bytes of `text`, never cutting a UTF-8 sequence in two (PostgreSQL refuses
-// invalid UTF-8 in TEXT, and both backends keep the same value).
-std::string_view clip_utf8(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return text;
-  std::size_t end = max;
-  // Back up over continuation bytes (10xxxxxx) to the start of the sequence that was cut.
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
+// last_error comes cleaned and bounded by the outbox worker (domain/stored_text.hpp).
 
 // The columns every mail query selects (or returns), in this order.
 OutboxMail read_mail(const Statement& st) {
@@ -135,7 +123,7 @@ Result<bool> SqliteTx::mark_mail_failed(std::int64_t id, std::string_view owner,
       "next_attempt_at = coalesce(?4, next_attempt_at), last_error = ?3, lease_until = NULL, lease_owner = '' "
       "WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2");
   if (!st) return std::move(st).error();
-  if (auto r = st->bind(id, owner, clip_utf8(error, kMaxErrorBytes), next_attempt_at).run(); !r) {
+  if (auto r = st->bind(id, owner, error, next_attempt_at).run(); !r) {
     return std::move(r).error();
   }
   return st->changes() == 1;

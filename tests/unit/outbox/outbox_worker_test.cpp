@@ -276,6 +276,37 @@ TEST(OutboxWorker, AfterMaxAttemptsTheMailIsDeadWithTheLastErrorAndAnOperatorRet
   EXPECT_NE(sent.back().text.find(token), std::string::npos) << "the same link, not a new one";
 }
 
+// The last error is cleaned once, here, for both backends (domain/stored_text.hpp): these were
+// the stores' own tests (the outbox contract, PostgreSQL's text) before the stores stopped
+// cleaning.
+std::string last_error_after_failing_with(const std::string& error) {
+  Outbox s;
+  s.signup("error-text@example.com");
+  const auto id = s.only_mail_to("error-text@example.com").id;
+  s.sender.fail_next_with({error});
+  auto w = s.worker();
+  if (tried(w->run_once()) != 1) throw std::runtime_error("nothing tried");
+  return s.row(id).last_error;
+}
+
+TEST(OutboxWorker, ALongErrorIsCutToAThousandBytesWithoutSplittingACharacter) {
+  // 999 ASCII bytes, then two-byte characters: the 1000th byte is the first half of one.
+  std::string error(999, 'x');
+  for (int i = 0; i < 500; ++i) error += "\xc3\xa9";
+  EXPECT_EQ(last_error_after_failing_with(error), std::string(999, 'x'));
+}
+
+TEST(OutboxWorker, AnErrorOfExactlyAThousandBytesIsKeptWhole) {
+  std::string error(998, 'x');
+  error += "\xc3\xa9";
+  EXPECT_EQ(last_error_after_failing_with(error), error);
+}
+
+TEST(OutboxWorker, AnErrorTextWithNulBytesOrInvalidUtf8IsStoredCleanedUp) {
+  const std::string error = std::string("421 busy\0 then \xff\xfe gone \xc3", 24);
+  EXPECT_EQ(last_error_after_failing_with(error), "421 busy then \xEF\xBF\xBD\xEF\xBF\xBD gone \xEF\xBF\xBD");
+}
+
 TEST(OutboxWorker, ASuccessAfterFailuresIsSentOnce) {
   Outbox s;
   s.signup("eventually@example.com");
