@@ -179,5 +179,37 @@ TEST(Config, EverySettingHasAnEnvironmentNameAndAFlag) {
   }
 }
 
+// The value --print-config shows for `name` in `described` (describe()'s "name = value    # source").
+std::string shown(const std::string& described, const std::string& name) {
+  const std::string key = name + " = ";
+  for (std::size_t at = 0; at < described.size();) {
+    const auto end = described.find('\n', at);
+    const std::string line = described.substr(at, end - at);
+    if (line.starts_with(key)) return line.substr(key.size(), line.rfind("    # ") - key.size());
+    at = end == std::string::npos ? described.size() : end + 1;
+  }
+  return "(not shown)";
+}
+
+// A default is written twice, as the struct's initialiser and as the help's default text: they
+// must agree. Every setting whose default text is a value is given that text explicitly, and
+// must come out as the untouched default does.
+TEST(Config, EveryDefaultTextIsTheValueTheSettingHasByDefault) {
+  auto plain = load_config({});
+  ASSERT_TRUE(plain);
+  const std::string defaults = describe(*plain);
+  std::size_t checked = 0;
+  for (const auto& s : settings()) {
+    if (s.default_text.empty() || s.default_text.front() == '(' || s.secret) continue;  // "(none)", "(from public_url)"
+    Sources given;
+    given.flags[s.name] = s.default_text;
+    auto c = load_config(given);
+    ASSERT_TRUE(c) << s.name << " = " << s.default_text << ": " << c.error().detail;
+    EXPECT_EQ(shown(describe(*c), s.name), shown(defaults, s.name)) << s.name << "'s default text is " << s.default_text;
+    ++checked;
+  }
+  EXPECT_GE(checked, 30u);
+}
+
 }  // namespace
 }  // namespace tessera::config
