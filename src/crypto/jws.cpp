@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "core/json.hpp"
 #include "crypto/base64url.hpp"
 
@@ -42,8 +43,6 @@ bool split(std::string_view token, Segments& out) {
   out.signing_input = token.substr(0, second);
   return !out.header.empty() && !out.signature.empty();
 }
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

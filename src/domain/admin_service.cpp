@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "core/ids.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/password_policy.hpp"
@@ -11,15 +12,15 @@ namespace {
 
 constexpr std::size_t kMaxRoles = 32;
 
+Error no_such_user() { return make_error(errc::not_found, "There is no such user."); }
+
+}  // namespace
+
 std::string join_roles(const std::vector<std::string>& roles) {
   std::string s;
   for (const auto& r : roles) s += (s.empty() ? "" : ",") + r;
   return s.empty() ? "(none)" : s;
 }
-
-Error no_such_user() { return make_error(errc::not_found, "There is no such user."); }
-
-}  // namespace
 
 Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>& in) {
   if (in.size() > kMaxRoles) return make_error(errc::invalid_request, "roles: at most 32 roles");
@@ -38,7 +39,7 @@ Result<std::string> normalize_role(std::string_view role) {
   if (role.empty() || role.size() > 64) return make_error(errc::invalid_request, "roles: a role has 1 to 64 characters");
   std::string out;
   for (char c : role) {
-    const char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    const char l = ascii_lower(c);
     const bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_' || l == '-' || l == '.' || l == ':';
     if (!ok) return make_error(errc::invalid_request, "roles: use only a-z, 0-9, '_', '-', '.' and ':' in role names");
     out.push_back(l);

@@ -37,6 +37,8 @@ struct NewUser {
 Result<std::string> normalize_role(std::string_view role);
 // Each normalised, sorted, without duplicates; at most 32.
 Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>& roles);
+// Roles for an audit detail: "admin,support", or "(none)".
+std::string join_roles(const std::vector<std::string>& roles);
 
 class AdminService {
  public:

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "core/ascii.hpp"
 #include "core/utf8.hpp"
 
 namespace tessera::domain {
@@ -25,7 +26,6 @@ bool is_ascii_whitespace(char c) {
 }
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s, bool (*is_space)(char)) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);

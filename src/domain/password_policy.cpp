@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "core/utf8.hpp"
 
 namespace tessera::domain {
@@ -56,13 +57,6 @@ constexpr int kNfkcCasefold = kNfkc | UTF8PROC_CASEFOLD;
 // Identifiers this short are too likely to occur by chance to refuse a password containing them.
 constexpr std::size_t kMinContainedIdentifier = 4;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
 
 // The case-insensitive comparison form of UTF-8 text (NFKC case folding), or nothing when it
 // cannot be mapped.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/ascii.hpp"
 #include "core/ids.hpp"
 #include "domain/admin_service.hpp"
 #include "domain/audit_entry.hpp"
@@ -11,12 +12,6 @@
 namespace tessera::domain {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& r : items) s += (s.empty() ? "" : ",") + r;
-  return s.empty() ? "(none)" : s;
-}
-
 // The reason a line is refused: the error's words, which name the field ("email: ...").
 std::string reason_of(const Error& e) {
   std::string r = e.detail.empty() ? std::string(to_string(e.code)) : e.detail;
@@ -24,12 +19,6 @@ std::string reason_of(const Error& e) {
   return r;
 }
 
-std::string lowercase(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -85,7 +74,7 @@ Result<UserImport::Checked> UserImport::check(ImportedUser in) {
   u.email_verified = in.email_verified;
   u.disabled = in.disabled;
   if (!in.id.empty()) {
-    std::string id = lowercase(in.id);
+    std::string id = ascii_lower(in.id);
     if (looks_like_uuid(id)) {
       u.id = UserId(std::move(id));
       c.kept_id = true;
@@ -251,7 +240,7 @@ Result<UserImport::Done> UserImport::apply_one(StoreTx& tx, const Checked& c, bo
       if (auto ins = tx.insert_user(c.user); !ins) return std::move(ins).error();
       auto a = importer_.audit_.record(
           tx, importer_.audit_.entry(audit_event::kUserCreated, c.user.id.str(), actor_.client,
-                                     "imported; roles: " + join(c.user.roles) + (c.has_hash ? "" : "; no password"),
+                                     "imported; roles: " + join_roles(c.user.roles) + (c.has_hash ? "" : "; no password"),
                                      actor_.id));
       if (!a) return std::move(a).error();
     }
