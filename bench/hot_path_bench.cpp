@@ -9,6 +9,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -26,106 +28,9 @@
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/store.hpp"
+#include "store/open.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
-
-namespace tessera::domain {
-namespace {
-
-// KeyRing loads its keys from a Store, but the benchmarks link no store backend (tessera_store
-// is not among bench/CMakeLists.txt's libraries). So the keys live in memory here; KeyRing
-// uses nothing else, and every other operation refuses, so a new use would show at once.
-class KeysOnlyTx final : public StoreTx {
- public:
-  explicit KeysOnlyTx(std::vector<StoredKey>& keys) : keys_(keys) {}
-
-  Result<std::vector<StoredKey>> signing_keys() override { return keys_; }
-  Result<void> insert_signing_key(const StoredKey& key) override {
-    keys_.push_back(key);
-    return ok();
-  }
-  Result<void> update_signing_key(const StoredKey& key) override {
-    for (auto& k : keys_) {
-      if (k.kid == key.kid) {
-        k = key;
-        return ok();
-      }
-    }
-    return errc::not_found;
-  }
-
-  Result<std::optional<User>> user_by_id(const UserId&) override { return unused(); }
-  Result<std::optional<User>> user_by_email(std::string_view) override { return unused(); }
-  Result<std::optional<User>> user_by_username(std::string_view) override { return unused(); }
-  Result<void> insert_user(const User&) override { return unused(); }
-  Result<void> update_user(const User&) override { return unused(); }
-  Result<void> delete_user(const UserId&) override { return unused(); }
-  Result<UserPage> list_users(const UserQuery&) override { return unused(); }
-  Result<void> insert_session(const Session&) override { return unused(); }
-  Result<std::optional<Session>> session_by_id(const SessionId&) override { return unused(); }
-  Result<std::optional<Session>> session_by_token(std::string_view) override { return unused(); }
-  Result<std::optional<Session>> session_by_retired_token(std::string_view) override { return unused(); }
-  Result<void> update_session(const Session&) override { return unused(); }
-  Result<void> retire_token(std::string_view, const SessionId&, std::int64_t, TimePoint) override { return unused(); }
-  Result<std::vector<Session>> sessions_of_user(const UserId&) override { return unused(); }
-  Result<std::vector<SessionId>> revoke_sessions_of_user(const UserId&, TimePoint, std::string_view) override {
-    return unused();
-  }
-  Result<std::int64_t> append_revocation(const RevocationEvent&) override { return unused(); }
-  Result<std::vector<RevocationEvent>> revocations_after(std::int64_t, std::size_t) override { return unused(); }
-  Result<void> insert_one_time_token(const OneTimeToken&) override { return unused(); }
-  Result<std::optional<OneTimeToken>> one_time_token(std::string_view) override { return unused(); }
-  Result<bool> use_one_time_token(std::string_view, TimePoint) override { return unused(); }
-  Result<std::size_t> expire_one_time_tokens(const UserId&, TokenPurpose, TimePoint) override { return unused(); }
-  Result<std::optional<TimePoint>> last_one_time_token_for(std::string_view, TokenPurpose) override {
-    return unused();
-  }
-  Result<std::int64_t> enqueue_mail(const OutboxMail&) override { return unused(); }
-  Result<std::vector<OutboxMail>> claim_mail(TimePoint, TimePoint, std::string_view, std::size_t) override {
-    return unused();
-  }
-  Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t>, std::string_view,
-                                                    TimePoint) override {
-    return unused();
-  }
-  Result<bool> mark_mail_failed(std::int64_t, std::string_view, std::string_view, std::optional<TimePoint>) override {
-    return unused();
-  }
-  Result<std::size_t> release_mail(std::string_view) override { return unused(); }
-  Result<std::vector<OutboxMail>> list_mail(std::optional<MailState>, std::size_t) override { return unused(); }
-  Result<std::vector<std::pair<MailState, std::int64_t>>> count_mail() override { return unused(); }
-  Result<std::size_t> retry_mail(std::optional<std::int64_t>, TimePoint) override { return unused(); }
-  Result<std::optional<std::string>> secret(std::string_view) override { return unused(); }
-  Result<bool> insert_secret(std::string_view, std::string_view) override { return unused(); }
-  Result<std::int64_t> append_audit(const AuditEntry&) override { return unused(); }
-  Result<AuditPage> list_audit(const AuditQuery&) override { return unused(); }
-  Result<std::size_t> purge_audit(TimePoint) override { return unused(); }
-  Result<std::optional<LoginThrottle>> login_throttle(std::string_view) override { return unused(); }
-  Result<void> put_login_throttle(const LoginThrottle&) override { return unused(); }
-  Result<void> clear_login_throttle(std::string_view) override { return unused(); }
-  Result<std::size_t> purge(TimePoint, TimePoint) override { return unused(); }
-
- private:
-  static Error unused() { return make_error(errc::internal_error, "", "not kept by the benchmark's key store"); }
-  std::vector<StoredKey>& keys_;
-};
-
-// No rollback: KeyRing's key transactions succeed, and nothing else runs here.
-class KeysOnlyStore final : public Store {
- public:
-  Result<void> transact(TxKind, FunctionRef<Result<void>(StoreTx&)> body) override {
-    KeysOnlyTx tx(keys_);
-    return body(tx);
-  }
-  Result<void> ping() override { return ok(); }
-  std::string_view backend() const override { return "memory"; }
-
- private:
-  std::vector<StoredKey> keys_;
-};
-
-}  // namespace
-}  // namespace tessera::domain
 
 namespace {
 
@@ -156,6 +61,29 @@ void hold_revocations(domain::RevocationList& list, std::size_t n, tessera::Rand
   }
 }
 
+// KeyRing keeps its keys in a store: a real SQLite database in a temporary folder, removed
+// when the benchmark ends (the guarded request itself never reads it).
+struct TempSqliteStore {
+  TempSqliteStore() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tessera-bench.XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot make a temporary folder");
+    dir = pattern;
+    auto opened = tessera::store::open_store("sqlite://" + (dir / "bench.db").string(), {});
+    if (!opened || !opened->migrator->migrate()) throw std::runtime_error("cannot open the benchmark's SQLite store");
+    store = std::move(opened->store);
+  }
+  ~TempSqliteStore() {
+    store.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  TempSqliteStore(const TempSqliteStore&) = delete;
+  TempSqliteStore& operator=(const TempSqliteStore&) = delete;
+
+  std::filesystem::path dir;
+  std::unique_ptr<domain::Store> store;
+};
+
 // The server's pieces as `tessera serve` wires them for the token check: the real clock (expiry
 // is checked on every use, cached or not), an EdDSA key ring and a revocation list holding
 // kRevocationsHeld entries, so every check pays real hash lookups rather than the empty-list
@@ -164,7 +92,7 @@ struct HotPath {
   HotPath() {
     settings.issuer = "https://auth.example.com";
     settings.audience = settings.issuer;
-    if (!keys.load_or_create(store)) throw std::runtime_error("cannot make the signing key");
+    if (!keys.load_or_create(*keys_store.store)) throw std::runtime_error("cannot make the signing key");
     hold_revocations(revocations, kRevocationsHeld, random, clock.now());
     user.id = domain::UserId(tessera::new_uuid(random));
     user.email = "ada@example.com";
@@ -195,7 +123,7 @@ struct HotPath {
   domain::Settings settings;
   tessera::SystemClock clock;
   tessera::crypto::SystemRandom random;
-  domain::KeysOnlyStore store;
+  TempSqliteStore keys_store;
   domain::KeyRing keys{domain::KeyRingOptions{}, clock, random};  // EdDSA, the default
   domain::RevocationList revocations;
   domain::SessionBinding binding{tessera::SecretString(std::string(32, 'b'))};

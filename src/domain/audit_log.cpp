@@ -19,7 +19,7 @@ AuditEntry AuditLog::entry(std::string_view event, std::string_view user_id, con
   return e;
 }
 
-Result<AuditEntry> AuditLog::record(StoreTx& tx, AuditEntry e) const {
+Result<AuditEntry> AuditLog::record(AuditRecords& tx, AuditEntry e) const {
   // Every entry passes here on its way to a store: cleaned once, the same for both backends.
   for (std::string* field : {&e.event, &e.user_id, &e.actor_id, &e.ip, &e.user_agent}) {
     *field = utf8::clean(*field, kMaxClientTextBytes);

@@ -31,7 +31,7 @@ class AuditLog {
                    std::string detail = {}, std::string actor = {}) const;
 
   // Appends inside the caller's transaction; returns the entry for logged() after the commit.
-  Result<AuditEntry> record(StoreTx& tx, AuditEntry entry) const;
+  Result<AuditEntry> record(AuditRecords& tx, AuditEntry entry) const;
   // The log line for an entry whose transaction committed.
   void logged(const AuditEntry& entry) const;
   // For an event that changes nothing else (a failed login): its own transaction and the log

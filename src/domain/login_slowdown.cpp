@@ -62,7 +62,7 @@ void LoginSlowdown::password_proved(std::string_view key) {
   if (!r) log::warn("slowdown_write_failed").str("reason", r.error().reason);
 }
 
-Result<void> LoginSlowdown::succeeded(StoreTx& tx, std::string_view key) {
+Result<void> LoginSlowdown::succeeded(ThrottleRecords& tx, std::string_view key) {
   if (!policy_.enabled) return ok();
   return tx.clear_login_throttle(key);
 }

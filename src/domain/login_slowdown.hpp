@@ -34,7 +34,7 @@ class LoginSlowdown {
   // is counted. A right password then ends the run: succeeded() or password_proved().
   Result<void> check(std::string_view key);
   // Inside the successful login's transaction: the run is over.
-  Result<void> succeeded(StoreTx& tx, std::string_view key);
+  Result<void> succeeded(ThrottleRecords& tx, std::string_view key);
   // The password was right but the login is refused for another reason (disabled, email not
   // verified): the run is over all the same. A failure to write is logged, not returned.
   void password_proved(std::string_view key);

@@ -39,7 +39,8 @@ SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationLis
       random_(random),
       limiter_(limiter) {}
 
-Result<std::pair<Session, SecretString>> SessionService::open(StoreTx& tx, const User& user, const ClientInfo& client) {
+Result<std::pair<Session, SecretString>> SessionService::open(SessionRecords& tx, const User& user,
+                                                               const ClientInfo& client) {
   const TimePoint now = clock_.now();
   SecretString token = new_refresh_token(random_);
   Session s;

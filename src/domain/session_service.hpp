@@ -48,7 +48,7 @@ class SessionService {
 
   // Opens a session for `user` inside the caller's transaction; returns it and its first
   // refresh token.
-  Result<std::pair<Session, SecretString>> open(StoreTx& tx, const User& user, const ClientInfo& client);
+  Result<std::pair<Session, SecretString>> open(SessionRecords& tx, const User& user, const ClientInfo& client);
 
   // The token response for a session opened or rotated just now.
   Result<TokenResponse> respond(const User& user, const Session& session, SecretString refresh_token);
