@@ -1,4 +1,6 @@
 // The audit_log table: security events, newest first for GET /admin/audit.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -7,9 +9,9 @@ namespace {
 // The fields come cleaned and bounded by the domain (domain/stored_text.hpp), as stored.
 
 // Empty filters match everything; times as open bounds.
-#define TESSERA_AUDIT_WHERE                                                                            \
-  " WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event = $2) AND ($3::bigint IS NULL OR at >= $3) " \
-  "AND ($4::bigint IS NULL OR at < $4)"
+constexpr char kWhere[] =
+    " WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event = $2) AND ($3::bigint IS NULL OR at >= $3) "
+    "AND ($4::bigint IS NULL OR at < $4)";
 
 }  // namespace
 
@@ -26,27 +28,17 @@ Result<std::int64_t> PostgresTx::append_audit(const domain::AuditEntry& e) {
 
 Result<domain::AuditPage> PostgresTx::list_audit(const domain::AuditQuery& q) {
   domain::AuditPage page;
-  auto count = c_.query("SELECT count(*) FROM audit_log" TESSERA_AUDIT_WHERE, q.user_id, q.event, q.since, q.until);
+  static constexpr auto kCount = sql_text("SELECT count(*) FROM audit_log", kWhere);
+  static constexpr auto kSql =
+      sql_text("SELECT ", kAuditColumns, " FROM audit_log", kWhere, " ORDER BY id DESC LIMIT $5 OFFSET $6");
+  auto count = c_.query(kCount.data(), q.user_id, q.event, q.since, q.until);
   if (!count) return std::move(count).error();
   page.total = static_cast<std::size_t>((*count)[0].int64(0));
-  auto rows =
-      c_.query("SELECT id, at, event, user_id, actor_id, ip, user_agent, detail FROM audit_log" TESSERA_AUDIT_WHERE
-               " ORDER BY id DESC LIMIT $5 OFFSET $6",
-               q.user_id, q.event, q.since, q.until, to_sql_count(q.limit), to_sql_count(q.offset));
-  if (!rows) return std::move(rows).error();
-  for (int i = 0; i < rows->size(); ++i) {
-    const Row r = (*rows)[i];
-    domain::AuditEntry e;
-    e.id = r.int64(0);
-    e.at = r.time(1);
-    e.event = r.text(2);
-    e.user_id = r.text(3);
-    e.actor_id = r.text(4);
-    e.ip = r.text(5);
-    e.user_agent = r.text(6);
-    e.detail = r.text(7);
-    page.entries.push_back(std::move(e));
-  }
+  auto entries = collect(c_.query(kSql.data(), q.user_id, q.event, q.since, q.until, to_sql_count(q.limit),
+                                  to_sql_count(q.offset)),
+                         read_audit_entry<Row>);
+  if (!entries) return std::move(entries).error();
+  page.entries = std::move(*entries);
   return page;
 }
 

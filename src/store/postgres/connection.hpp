@@ -16,33 +16,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "domain/store.hpp"
+#include "store/common/values.hpp"
 #include "store/postgres/target.hpp"
 
 namespace tessera::store::postgres {
-
-// A BYTEA parameter (hashes, sealed values): raw bytes.
-struct Blob {
-  std::string_view bytes;
-};
-// A TEXT parameter stored as NULL when empty (email and username: UNIQUE, but optional).
-struct TextOrNull {
-  std::string_view text;
-};
-// A BYTEA parameter stored as NULL when empty (a session's previous token before any rotation).
-struct BlobOrNull {
-  std::string_view bytes;
-};
-
-// Times are BIGINT Unix milliseconds, as on SQLite (sub-millisecond precision is dropped,
-// rounding down, so a stored time never lies in the future of the one given).
-std::int64_t to_unix_ms(TimePoint t);
-TimePoint from_unix_ms(std::int64_t ms);
 
 // The parameters of one statement, in order ($1, $2, ...). Views into the arguments: it must not
 // outlive them (Connection::query builds and runs it in one call).
@@ -131,6 +115,25 @@ class Rows {
   };
   std::unique_ptr<PGresult, Clear> result_;
 };
+
+// Every row of a statement's result, each made into a value by `read` (a reader of
+// store/common/row_readers.hpp), or the statement's failure.
+template <class Read>
+auto collect(const Result<Rows>& rows, Read read) -> Result<std::vector<std::invoke_result_t<Read&, const Row&>>> {
+  if (!rows) return rows.error();
+  std::vector<std::invoke_result_t<Read&, const Row&>> out;
+  out.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
+  return out;
+}
+// The first row made into a value by `read`; nullopt when there is none.
+template <class Read>
+auto first(const Result<Rows>& rows, Read read) -> Result<std::optional<std::invoke_result_t<Read&, const Row&>>> {
+  using T = std::invoke_result_t<Read&, const Row&>;
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<T>();
+  return std::optional<T>(read((*rows)[0]));
+}
 
 // What the server said about the last failed statement, for the few callers that map a specific
 // failure (a duplicate email is account_exists).

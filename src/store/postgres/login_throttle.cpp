@@ -1,4 +1,6 @@
 // The login_throttle table: the slow-down state of login identifiers, shared by every instance.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -13,17 +15,8 @@ Result<std::optional<domain::LoginThrottle>> PostgresTx::login_throttle(std::str
                            Blob{key}, kLoginThrottleSeed);
     if (!locked) return std::move(locked).error();
   }
-  auto rows =
-      c_.query("SELECT failures, last_failure_at, next_attempt_at FROM login_throttle WHERE key = $1", Blob{key});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<domain::LoginThrottle>{};
-  const Row r = (*rows)[0];
-  domain::LoginThrottle t;
-  t.key = std::string(key);
-  t.failures = static_cast<int>(r.int64(0));
-  t.last_failure_at = r.time(1);
-  t.next_attempt_at = r.time(2);
-  return std::optional<domain::LoginThrottle>(std::move(t));
+  static constexpr auto kSql = sql_text("SELECT ", kLoginThrottleColumns, " FROM login_throttle WHERE key = $1");
+  return first(c_.query(kSql.data(), Blob{key}), [&](const Row& r) { return read_login_throttle(r, key); });
 }
 
 Result<void> PostgresTx::put_login_throttle(const domain::LoginThrottle& t) {

@@ -189,7 +189,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )
 )sql";
 
-int latest_known() { return kMigrations.back().version; }
+int latest_known() { return latest_version(kMigrations); }
 
 // Ends an open transaction (rolling back) and gives the session-level migration lock back, on
 // every way out of migrate().
@@ -234,12 +234,7 @@ Result<int> schema_version(Connection& c) {
 Result<void> check_not_newer(Connection& c) {
   auto version = schema_version(c);
   if (!version) return std::move(version).error();
-  const int latest = latest_known();
-  if (*version <= latest) return ok();
-  const std::string detail = "the database schema is at version " + std::to_string(*version) +
-                             " but this build of tessera knows only up to " + std::to_string(latest) +
-                             "; run a newer tessera (or restore a backup made before the upgrade)";
-  return make_error(errc::internal_error, detail, "postgres: " + detail);
+  return refuse_newer_schema("postgres", *version, latest_known());
 }
 
 Result<int> PostgresMigrator::current_version() {
@@ -270,27 +265,25 @@ Result<int> PostgresMigrator::migrate() {
   if (auto r = check_not_newer(c); !r) return std::move(r).error();
   if (auto r = c.exec(kCreateMigrationsTable); !r) return std::move(r).error();
 
-  int applied = 0;
-  for (const Migration& m : kMigrations) {
-    c.begin(domain::TxKind::write);
-    auto version = schema_version(c);
-    if (!version) return std::move(version).error();
-    if (*version >= m.version) {
-      c.rollback();
-      continue;
+  // A failure leaves its transaction to `session`, which rolls it back.
+  struct Steps {
+    Connection& c;
+    Result<void> begin() {
+      c.begin(domain::TxKind::write);  // sent with the first statement
+      return ok();
     }
-    if (auto r = c.exec(m.sql); !r) {
-      Error e = std::move(r).error();
-      e.reason = "migration " + std::to_string(m.version) + " (" + std::string(m.name) + "): " + e.reason;
-      return e;
+    Result<int> version() { return schema_version(c); }
+    void skip() { c.rollback(); }
+    Result<void> exec(const char* sql) { return c.exec(sql); }
+    Result<void> record(const Migration& m) {
+      auto r = c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version,
+                       m.name, std::chrono::system_clock::now());
+      if (!r) return std::move(r).error();
+      return ok();
     }
-    auto record = c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version,
-                          m.name, std::chrono::system_clock::now());
-    if (!record) return std::move(record).error();
-    if (auto r = c.commit(); !r) return std::move(r).error();
-    ++applied;
-  }
-  return applied;
+    Result<void> commit() { return c.commit(); }
+  } steps{c};
+  return apply_pending(kMigrations, steps);
 }
 
 }  // namespace tessera::store::postgres

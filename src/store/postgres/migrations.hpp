@@ -8,16 +8,11 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "store/common/migrations.hpp"
 #include "domain/store.hpp"
 #include "store/postgres/pool.hpp"
 
 namespace tessera::store::postgres {
-
-struct Migration {
-  int version;            // 1, 2, 3, ...: never renumbered, never edited once released
-  std::string_view name;  // for people: what it does
-  const char* sql;        // one or more statements, run in one transaction
-};
 
 // Every migration this build knows, in version order.
 std::span<const Migration> migrations();

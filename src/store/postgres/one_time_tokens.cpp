@@ -1,20 +1,14 @@
 // The one_time_tokens table: verification and reset tokens, by the hash of their text. In a
 // write transaction one_time_token() locks the row (FOR UPDATE) until the transaction ends, so
 // two uses of one token serialise: the second reads it as the first left it, used.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
-namespace {
 
 using domain::OneTimeToken;
 using domain::TokenPurpose;
-
-// The column's CHECK admits only the two names to_string() makes.
-TokenPurpose parse_purpose(std::string_view text) {
-  return text == "reset_password" ? TokenPurpose::reset_password : TokenPurpose::verify_email;
-}
-
-}  // namespace
 
 Result<void> PostgresTx::insert_one_time_token(const OneTimeToken& t) {
   // A missing user is a foreign key violation, which the connection reports as not_found.
@@ -28,23 +22,11 @@ Result<void> PostgresTx::insert_one_time_token(const OneTimeToken& t) {
 }
 
 Result<std::optional<OneTimeToken>> PostgresTx::one_time_token(std::string_view token_hash) {
-  auto rows = c_.query(writing_ ? "SELECT token_hash, user_id, purpose, email, created_at, expires_at, used_at "
-                                  "FROM one_time_tokens WHERE token_hash = $1 FOR UPDATE"
-                                : "SELECT token_hash, user_id, purpose, email, created_at, expires_at, used_at "
-                                  "FROM one_time_tokens WHERE token_hash = $1",
-                       Blob{token_hash});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<OneTimeToken>();
-  const Row r = (*rows)[0];
-  OneTimeToken t;
-  t.token_hash = r.blob(0);
-  t.user_id = domain::UserId(r.text(1));
-  t.purpose = parse_purpose(r.text(2));
-  t.email = r.text(3);
-  t.created_at = r.time(4);
-  t.expires_at = r.time(5);
-  t.used_at = r.optional_time(6);
-  return std::optional<OneTimeToken>(std::move(t));
+  static constexpr auto kSql =
+      sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = $1");
+  static constexpr auto kLocked =
+      sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = $1 FOR UPDATE");
+  return first(c_.query(writing_ ? kLocked.data() : kSql.data(), Blob{token_hash}), read_one_time_token<Row>);
 }
 
 Result<bool> PostgresTx::use_one_time_token(std::string_view token_hash, TimePoint at) {

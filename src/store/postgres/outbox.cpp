@@ -5,6 +5,8 @@
 // whose lease ran out and was taken over changes nothing.
 #include <algorithm>
 
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -15,38 +17,7 @@ using domain::OutboxMail;
 
 // last_error comes cleaned and bounded by the outbox worker (domain/stored_text.hpp).
 
-#define TESSERA_MAIL_COLUMNS                                                                     \
-  "id, kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at, " \
-  "lease_until, lease_owner, last_error, sent_at"
-
-// The columns every mail query selects (or returns), in this order.
-OutboxMail read_mail(const Row& r) {
-  OutboxMail m;
-  m.id = r.int64(0);
-  m.kind = r.text(1);
-  m.recipient = r.text(2);
-  m.user_id = domain::UserId(r.text(3));  // NULL (a mail about no account) reads as empty
-  m.payload_sealed = r.blob(4);
-  // The column's CHECK admits only the four names; were another ever read, dead is the state
-  // no sender touches.
-  m.state = domain::parse_mail_state(r.text(5)).value_or(MailState::dead);
-  m.attempts = static_cast<int>(r.int64(6));
-  m.created_at = r.time(7);
-  m.next_attempt_at = r.time(8);
-  m.lease_until = r.optional_time(9);
-  m.lease_owner = r.text(10);
-  m.last_error = r.text(11);
-  m.sent_at = r.optional_time(12);
-  return m;
-}
-
-Result<std::vector<OutboxMail>> read_mails(const Result<Rows>& rows) {
-  if (!rows) return rows.error();
-  std::vector<OutboxMail> out;
-  out.reserve(static_cast<std::size_t>(rows->size()));
-  for (int i = 0; i < rows->size(); ++i) out.push_back(read_mail((*rows)[i]));
-  return out;
-}
+Result<std::vector<OutboxMail>> read_mails(const Result<Rows>& rows) { return collect(rows, read_mail<Row>); }
 
 }  // namespace
 
@@ -75,16 +46,15 @@ Result<std::vector<OutboxMail>> PostgresTx::claim_mail(TimePoint now, TimePoint 
   // finds itself sending with a live lease, and drops out. MATERIALIZED: the choice is made once,
   // so the UPDATE changes exactly the rows that were locked. Due means pending with
   // next_attempt_at <= now, or sending with a lease that ran out (its sender crashed).
-  auto rows = c_.query(
+  static constexpr auto kSql = sql_text(
       "WITH due AS MATERIALIZED ("
       "SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at <= $1) "
       "OR (state = 'sending' AND lease_until < $1) "
       "ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) "
       "UPDATE outbox o SET state = 'sending', lease_until = $2, lease_owner = $3, attempts = o.attempts + 1 "
       "FROM due WHERE o.id = due.id "
-      "RETURNING o.id, o.kind, o.recipient, o.user_id, o.payload_sealed, o.state, o.attempts, o.created_at, "
-      "o.next_attempt_at, o.lease_until, o.lease_owner, o.last_error, o.sent_at",
-      now, lease_until, owner, to_sql_count(limit));
+      "RETURNING ", kMailColumnsOfO);
+  auto rows = c_.query(kSql.data(), now, lease_until, owner, to_sql_count(limit));
   auto mails = read_mails(rows);
   if (!mails) return mails;
   // RETURNING gives no order; the caller gets the oldest first.
@@ -143,11 +113,12 @@ Result<std::size_t> PostgresTx::release_mail(std::string_view owner) {
 Result<std::vector<OutboxMail>> PostgresTx::list_mail(std::optional<MailState> state, std::size_t limit) {
   // Two statements rather than "$1 IS NULL OR state = $1", which no index can serve.
   if (state) {
-    return read_mails(c_.query("SELECT " TESSERA_MAIL_COLUMNS " FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT $2",
-                               domain::to_string(*state), to_sql_count(limit)));
+    static constexpr auto kSql =
+        sql_text("SELECT ", kMailColumns, " FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT $2");
+    return read_mails(c_.query(kSql.data(), domain::to_string(*state), to_sql_count(limit)));
   }
-  return read_mails(
-      c_.query("SELECT " TESSERA_MAIL_COLUMNS " FROM outbox ORDER BY id DESC LIMIT $1", to_sql_count(limit)));
+  static constexpr auto kSql = sql_text("SELECT ", kMailColumns, " FROM outbox ORDER BY id DESC LIMIT $1");
+  return read_mails(c_.query(kSql.data(), to_sql_count(limit)));
 }
 
 Result<std::vector<std::pair<MailState, std::int64_t>>> PostgresTx::count_mail() {

@@ -6,7 +6,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/metrics.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
@@ -51,20 +50,8 @@ std::chrono::microseconds backoff(int attempt) {
 
 }  // namespace
 
-struct PostgresStore::Attempt {
-  Result<void> result;
-  bool retry = false;  // worth running again
-  bool pause = false;  // ... after a pause (a conflict), not at once (a dead connection)
-};
-
 Result<void> PostgresStore::transact(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
-  auto r = run(kind, body);
-  if (!r && (r.code() == errc::database_unavailable || r.code() == errc::internal_error)) {
-    static auto& errors = metrics::registry().counter(
-        "tessera_db_errors_total", "Database operations that failed (not counting business refusals).");
-    errors.inc();
-  }
-  return r;
+  return counted_db_failure(run(kind, body));
 }
 
 Result<void> PostgresStore::run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
@@ -72,22 +59,18 @@ Result<void> PostgresStore::run(domain::TxKind kind, FunctionRef<Result<void>(do
     return make_error(errc::internal_error, "", "postgres: transact() called inside a transaction on the same thread");
   }
   InTransaction mark(this);
-  for (int n = 1;; ++n) {
-    auto lease = pool_->acquire();
-    if (!lease) return std::move(lease).error();
-    Attempt a = attempt(**lease, kind, body);
-    if (!a.retry) return std::move(a.result);
-    if (n == kMaxAttempts) {
-      Error e = a.result ? make_error(errc::database_unavailable) : std::move(a.result).error();
-      e.code = errc::database_unavailable;
-      e.reason = "postgres: gave up after " + std::to_string(kMaxAttempts) + " attempts: " + e.reason;
-      return e;
-    }
-    if (a.pause) std::this_thread::sleep_for(backoff(n));
-  }
+  static const std::string gave_up = "postgres: gave up after " + std::to_string(kMaxAttempts) + " attempts";
+  return run_attempts(
+      kMaxAttempts, gave_up,
+      [&]() -> Attempt {
+        auto lease = pool_->acquire();
+        if (!lease) return {std::move(lease).error(), false};
+        return attempt(**lease, kind, body);
+      },
+      [](int n) { std::this_thread::sleep_for(backoff(n)); });
 }
 
-PostgresStore::Attempt PostgresStore::attempt(Connection& c, domain::TxKind kind,
+Attempt PostgresStore::attempt(Connection& c, domain::TxKind kind,
                                               FunctionRef<Result<void>(domain::StoreTx&)> body) {
   c.clear_failures();
   // BEGIN goes out with the body's first statement. A pooled connection whose server went away

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "domain/store.hpp"
+#include "store/common/attempts.hpp"
 #include "store/open.hpp"
 #include "store/postgres/pool.hpp"
 
@@ -34,7 +35,6 @@ class PostgresStore final : public domain::Store {
  private:
   // transact() without the error metric.
   Result<void> run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
-  struct Attempt;
   Attempt attempt(Connection& c, domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
 
   std::shared_ptr<Pool> pool_;

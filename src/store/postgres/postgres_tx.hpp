@@ -101,12 +101,6 @@ class PostgresTx final : public domain::StoreTx {
   bool writing_;  // a write transaction: single-row lookups lock their row (see above)
 };
 
-// A LIMIT/OFFSET value: PostgreSQL takes a signed 64-bit integer; larger counts mean "no limit".
-inline std::int64_t to_sql_count(std::size_t n) {
-  constexpr auto kMax = static_cast<std::size_t>(INT64_MAX);
-  return static_cast<std::int64_t>(n > kMax ? kMax : n);
-}
-
 // Advisory locks are keyed (purpose, hashtext(current_schema())): the first key ("tes" and a
 // number) keeps ours apart from other applications' in a shared database, and the second keeps
 // two deployments in different schemas of one database from waiting for each other.

@@ -10,22 +10,13 @@
 // revocation, a reuse) wait for each other until commit; nothing else takes this lock.
 // (A rolled-back append leaves a gap, which readers step over harmlessly.)
 #include "store/postgres/listener.hpp"
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
-namespace {
 
 using domain::RevocationEvent;
-
-std::string_view kind_name(RevocationEvent::Kind kind) {
-  switch (kind) {
-    case RevocationEvent::Kind::session: return "session";
-    case RevocationEvent::Kind::user: return "user";
-  }
-  return "session";
-}
-
-}  // namespace
 
 Result<std::int64_t> PostgresTx::append_revocation(const RevocationEvent& e) {
   // Held until the transaction ends (see above); the second key scopes it to this schema's log.
@@ -41,32 +32,16 @@ Result<std::int64_t> PostgresTx::append_revocation(const RevocationEvent& e) {
   auto rows = c_.query(
       "INSERT INTO revocation_events (kind, subject, version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) "
       "RETURNING id",
-      kind_name(e.kind), e.subject, e.version, e.created_at, e.expires_at);
+      revocation_kind_name(e.kind), e.subject, e.version, e.created_at, e.expires_at);
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(errc::internal_error, "", "postgres: append_revocation returned no id");
   return (*rows)[0].int64(0);
 }
 
 Result<std::vector<RevocationEvent>> PostgresTx::revocations_after(std::int64_t after_id, std::size_t limit) {
-  auto rows = c_.query(
-      "SELECT id, kind, subject, version, created_at, expires_at FROM revocation_events WHERE id > $1 "
-      "ORDER BY id LIMIT $2",
-      after_id, to_sql_count(limit));
-  if (!rows) return std::move(rows).error();
-  std::vector<RevocationEvent> out;
-  out.reserve(static_cast<std::size_t>(rows->size()));
-  for (int i = 0; i < rows->size(); ++i) {
-    const Row r = (*rows)[i];
-    RevocationEvent e;
-    e.id = r.int64(0);
-    e.kind = r.text(1) == "user" ? RevocationEvent::Kind::user : RevocationEvent::Kind::session;
-    e.subject = r.text(2);
-    e.version = r.int64(3);
-    e.created_at = r.time(4);
-    e.expires_at = r.time(5);
-    out.push_back(std::move(e));
-  }
-  return out;
+  static constexpr auto kSql =
+      sql_text("SELECT ", kRevocationColumns, " FROM revocation_events WHERE id > $1 ORDER BY id LIMIT $2");
+  return collect(c_.query(kSql.data(), after_id, to_sql_count(limit)), read_revocation<Row>);
 }
 
 }  // namespace tessera::store::postgres

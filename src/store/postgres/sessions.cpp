@@ -4,6 +4,8 @@
 // serialise: the second waits for the first to commit, then finds the token no longer current
 // (READ COMMITTED re-checks the WHERE clause against the row the first one left) and looks among
 // the retired tokens, where the first one's insert is now visible.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -12,89 +14,48 @@ namespace {
 using domain::Session;
 using domain::SessionId;
 
-// The user agent and address come cleaned and bounded by the domain (domain/stored_text.hpp).
-
-#define TESSERA_SESSION_COLUMNS                                                                              \
-  "id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoke_reason, " \
-  "user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, successor_sealed"
-
-// The same columns of the session `s` in a join.
-#define TESSERA_SESSION_COLUMNS_OF_S                                                                       \
-  "s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at, "              \
-  "s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, s.token_hash, s.previous_token_hash, " \
-  "s.rotated_at, s.successor_sealed"
-
-// The columns every session query selects, in this order.
-Session read_session(const Row& r) {
-  Session s;
-  s.id = SessionId(r.text(0));
-  s.user_id = domain::UserId(r.text(1));
-  s.created_at = r.time(2);
-  s.last_used_at = r.time(3);
-  s.idle_expires_at = r.time(4);
-  s.absolute_expires_at = r.time(5);
-  s.revoked_at = r.optional_time(6);
-  s.revoke_reason = r.text(7);
-  s.user_agent = r.text(8);
-  s.ip = r.text(9);
-  s.generation = r.int64(10);
-  s.token_hash = r.blob(11);
-  s.previous_token_hash = r.blob(12);
-  s.rotated_at = r.optional_time(13);
-  s.successor_sealed = r.blob(14);
-  return s;
-}
-
 template <class Key>
 Result<std::optional<Session>> one_session(Connection& c, bool writing, const char* sql, const char* locked,
                                            const Key& key) {
-  auto rows = c.query(writing ? locked : sql, key);
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<Session>();
-  return std::optional<Session>(read_session((*rows)[0]));
+  return first(c.query(writing ? locked : sql, key), read_session<Row>);
 }
 
-Result<std::vector<Session>> all_sessions(const Result<Rows>& rows) {
-  if (!rows) return rows.error();
-  std::vector<Session> out;
-  out.reserve(static_cast<std::size_t>(rows->size()));
-  for (int i = 0; i < rows->size(); ++i) out.push_back(read_session((*rows)[i]));
-  return out;
-}
+// Each lookup, and its variant that locks the session row (a write transaction's).
+constexpr auto kById = sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE id = $1");
+constexpr auto kByIdLocked = sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE id = $1 FOR UPDATE");
+constexpr auto kByToken = sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE token_hash = $1");
+constexpr auto kByTokenLocked =
+    sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE token_hash = $1 FOR UPDATE");
+constexpr auto kByRetiredToken = sql_text("SELECT ", kSessionColumnsOfS,
+                                          " FROM retired_tokens r JOIN sessions s ON s.id = r.session_id "
+                                          "WHERE r.token_hash = $1");
+constexpr auto kByRetiredTokenLocked = sql_text("SELECT ", kSessionColumnsOfS,
+                                                " FROM retired_tokens r JOIN sessions s ON s.id = r.session_id "
+                                                "WHERE r.token_hash = $1 FOR UPDATE OF s");
 
 }  // namespace
 
 Result<void> PostgresTx::insert_session(const Session& s) {
   // A missing user is a foreign key violation, which the connection reports as not_found.
-  auto r = c_.query("INSERT INTO sessions (" TESSERA_SESSION_COLUMNS
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                    s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
-                    s.revoked_at, s.revoke_reason, s.user_agent,
-                    s.ip, s.generation, Blob{s.token_hash},
+  static constexpr auto kSql = sql_text("INSERT INTO sessions (", kSessionColumns,
+                                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
+  auto r = c_.query(kSql.data(), s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
+                    s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, Blob{s.token_hash},
                     BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed});
   if (!r) return std::move(r).error();
   return ok();
 }
 
 Result<std::optional<Session>> PostgresTx::session_by_id(const SessionId& id) {
-  return one_session(c_, writing_, "SELECT " TESSERA_SESSION_COLUMNS " FROM sessions WHERE id = $1",
-                     "SELECT " TESSERA_SESSION_COLUMNS " FROM sessions WHERE id = $1 FOR UPDATE", id.str());
+  return one_session(c_, writing_, kById.data(), kByIdLocked.data(), id.str());
 }
 
 Result<std::optional<Session>> PostgresTx::session_by_token(std::string_view token_hash) {
-  return one_session(c_, writing_, "SELECT " TESSERA_SESSION_COLUMNS " FROM sessions WHERE token_hash = $1",
-                     "SELECT " TESSERA_SESSION_COLUMNS " FROM sessions WHERE token_hash = $1 FOR UPDATE",
-                     Blob{token_hash});
+  return one_session(c_, writing_, kByToken.data(), kByTokenLocked.data(), Blob{token_hash});
 }
 
 Result<std::optional<Session>> PostgresTx::session_by_retired_token(std::string_view token_hash) {
-  return one_session(c_, writing_,
-                     "SELECT " TESSERA_SESSION_COLUMNS_OF_S
-                     " FROM retired_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = $1",
-                     "SELECT " TESSERA_SESSION_COLUMNS_OF_S
-                     " FROM retired_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = $1 "
-                     "FOR UPDATE OF s",
-                     Blob{token_hash});
+  return one_session(c_, writing_, kByRetiredToken.data(), kByRetiredTokenLocked.data(), Blob{token_hash});
 }
 
 Result<void> PostgresTx::update_session(const Session& s) {
@@ -121,9 +82,9 @@ Result<void> PostgresTx::retire_token(std::string_view token_hash, const Session
 }
 
 Result<std::vector<Session>> PostgresTx::sessions_of_user(const domain::UserId& user) {
-  return all_sessions(c_.query("SELECT " TESSERA_SESSION_COLUMNS
-                               " FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-                               user.str()));
+  static constexpr auto kSql =
+      sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC");
+  return collect(c_.query(kSql.data(), user.str()), read_session<Row>);
 }
 
 Result<std::vector<SessionId>> PostgresTx::revoke_sessions_of_user(const domain::UserId& user, TimePoint at,
@@ -133,10 +94,7 @@ Result<std::vector<SessionId>> PostgresTx::revoke_sessions_of_user(const domain:
       "UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL "
       "RETURNING id",
       at, reason, user.str());
-  if (!rows) return std::move(rows).error();
-  std::vector<SessionId> out;
-  for (int i = 0; i < rows->size(); ++i) out.emplace_back((*rows)[i].text(0));
-  return out;
+  return collect(rows, [](const Row& r) { return SessionId(r.text(0)); });
 }
 
 }  // namespace tessera::store::postgres

@@ -1,4 +1,6 @@
 // The signing_keys table: few rows, read whole at start-up and on rotation.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -13,23 +15,8 @@ Result<std::vector<domain::StoredKey>> PostgresTx::signing_keys() {
       return std::move(locked).error();
     }
   }
-  auto rows = c_.query(
-      "SELECT kid, alg, private_key, created_at, signs_until, retired_at FROM signing_keys ORDER BY created_at, kid");
-  if (!rows) return std::move(rows).error();
-  std::vector<domain::StoredKey> out;
-  out.reserve(static_cast<std::size_t>(rows->size()));
-  for (int i = 0; i < rows->size(); ++i) {
-    const Row r = (*rows)[i];
-    domain::StoredKey k;
-    k.kid = r.text(0);
-    k.alg = r.text(1);
-    k.private_key = r.text(2);
-    k.created_at = r.time(3);
-    k.signs_until = r.optional_time(4);
-    k.retired_at = r.optional_time(5);
-    out.push_back(std::move(k));
-  }
-  return out;
+  static constexpr auto kSql = sql_text("SELECT ", kSigningKeyColumns, " FROM signing_keys ORDER BY created_at, kid");
+  return collect(c_.query(kSql.data()), read_signing_key<Row>);
 }
 
 Result<void> PostgresTx::insert_signing_key(const domain::StoredKey& k) {

@@ -1,7 +1,6 @@
-// The users table. Roles are one TEXT column, sorted and separated by single spaces, as on
-// SQLite: a handful of roles, always read together with the account, in one column.
-#include <algorithm>
-
+// The users table (roles are one TEXT column, as on SQLite: store/common/text_codecs.hpp).
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {
@@ -9,61 +8,10 @@ namespace {
 
 using domain::User;
 
-constexpr std::string_view kRoleSeparators = " \t\r\n\v\f";
-
-// Sorted, unique, space-separated. A role name with whitespace would split into two roles when
-// read back, so it is refused (the domain validates role names; reaching here is a bug).
-Result<std::string> encode_roles(std::vector<std::string> roles) {
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-  std::string out;
-  for (const auto& role : roles) {
-    if (role.empty() || role.find_first_of(kRoleSeparators) != std::string::npos) {
-      return make_error(errc::internal_error, "", "postgres: role name \"" + role + "\" is empty or has whitespace");
-    }
-    if (!out.empty()) out.push_back(' ');
-    out += role;
-  }
-  return out;
-}
-
-std::vector<std::string> decode_roles(std::string_view text) {
-  std::vector<std::string> roles;
-  while (!text.empty()) {
-    const auto end = text.find(' ');
-    if (end != 0) roles.emplace_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return roles;
-}
-
-#define TESSERA_USER_COLUMNS \
-  "id, email, username, password_hash, email_verified, disabled, roles, token_version, created_at, updated_at"
-
-// The columns every user query selects, in this order.
-User read_user(const Row& r) {
-  User u;
-  u.id = domain::UserId(r.text(0));
-  u.email = r.text(1);
-  u.username = r.text(2);
-  u.password_hash = r.text(3);
-  u.email_verified = r.boolean(4);
-  u.disabled = r.boolean(5);
-  u.roles = decode_roles(r.text(6));
-  u.token_version = r.int64(7);
-  u.created_at = r.time(8);
-  u.updated_at = r.time(9);
-  return u;
-}
-
 // One user by a key; `locked` is the variant of the statement that locks the row.
 Result<std::optional<User>> one_user(Connection& c, bool writing, const char* sql, const char* locked,
                                      std::string_view key) {
-  auto rows = c.query(writing ? locked : sql, key);
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<User>();
-  return std::optional<User>(read_user((*rows)[0]));
+  return first(c.query(writing ? locked : sql, key), read_user<Row>);
 }
 
 // A duplicate email or username is the one expected failure of writing a user; a duplicate id
@@ -76,43 +24,38 @@ Error user_write_error(const Connection& c, Error e) {
   return e;
 }
 
-// `%`, `_` and the escape character itself match literally in the user's search text.
-std::string like_pattern(std::string_view text) {
-  std::string p = "%";
-  for (const char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') p.push_back('\\');
-    p.push_back(ch);
-  }
-  p.push_back('%');
-  return p;
-}
+// Each lookup by a key, and its variant that locks the row (a write transaction's).
+constexpr auto kById = sql_text("SELECT ", kUserColumns, " FROM users WHERE id = $1");
+constexpr auto kByIdLocked = sql_text("SELECT ", kUserColumns, " FROM users WHERE id = $1 FOR NO KEY UPDATE");
+constexpr auto kByEmail = sql_text("SELECT ", kUserColumns, " FROM users WHERE email = $1");
+constexpr auto kByEmailLocked = sql_text("SELECT ", kUserColumns, " FROM users WHERE email = $1 FOR NO KEY UPDATE");
+constexpr auto kByUsername = sql_text("SELECT ", kUserColumns, " FROM users WHERE username = $1");
+constexpr auto kByUsernameLocked =
+    sql_text("SELECT ", kUserColumns, " FROM users WHERE username = $1 FOR NO KEY UPDATE");
 
 }  // namespace
 
 Result<std::optional<User>> PostgresTx::user_by_id(const domain::UserId& id) {
-  return one_user(c_, writing_, "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE id = $1",
-                  "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE id = $1 FOR NO KEY UPDATE", id.str());
+  return one_user(c_, writing_, kById.data(), kByIdLocked.data(), id.str());
 }
 
 Result<std::optional<User>> PostgresTx::user_by_email(std::string_view normalized_email) {
   // An empty email is stored as NULL and matches nothing.
   if (normalized_email.empty()) return std::optional<User>();
-  return one_user(c_, writing_, "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE email = $1",
-                  "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE email = $1 FOR NO KEY UPDATE", normalized_email);
+  return one_user(c_, writing_, kByEmail.data(), kByEmailLocked.data(), normalized_email);
 }
 
 Result<std::optional<User>> PostgresTx::user_by_username(std::string_view normalized_username) {
   if (normalized_username.empty()) return std::optional<User>();
-  return one_user(c_, writing_, "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE username = $1",
-                  "SELECT " TESSERA_USER_COLUMNS " FROM users WHERE username = $1 FOR NO KEY UPDATE",
-                  normalized_username);
+  return one_user(c_, writing_, kByUsername.data(), kByUsernameLocked.data(), normalized_username);
 }
 
 Result<void> PostgresTx::insert_user(const User& u) {
   auto roles = encode_roles(u.roles);
   if (!roles) return std::move(roles).error();
-  auto r = c_.query("INSERT INTO users (" TESSERA_USER_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash, u.email_verified,
+  static constexpr auto kSql =
+      sql_text("INSERT INTO users (", kUserColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+  auto r = c_.query(kSql.data(), u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash, u.email_verified,
                     u.disabled, *roles, u.token_version, u.created_at, u.updated_at);
   if (!r) return user_write_error(c_, std::move(r).error());
   return ok();
@@ -148,12 +91,13 @@ Result<domain::UserPage> PostgresTx::list_users(const domain::UserQuery& query) 
       query.text, pattern);
   if (!count) return std::move(count).error();
   page.total = static_cast<std::size_t>((*count)[0].int64(0));
-  auto rows = c_.query("SELECT " TESSERA_USER_COLUMNS
-                       " FROM users WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' OR username ILIKE $2 ESCAPE '\\' "
-                       "ORDER BY created_at, id LIMIT $3 OFFSET $4",
-                       query.text, pattern, to_sql_count(query.limit), to_sql_count(query.offset));
-  if (!rows) return std::move(rows).error();
-  for (int i = 0; i < rows->size(); ++i) page.users.push_back(read_user((*rows)[i]));
+  static constexpr auto kSql = sql_text("SELECT ", kUserColumns,
+                                        " FROM users WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' "
+                                        "OR username ILIKE $2 ESCAPE '\\' ORDER BY created_at, id LIMIT $3 OFFSET $4");
+  auto rows = c_.query(kSql.data(), query.text, pattern, to_sql_count(query.limit), to_sql_count(query.offset));
+  auto users = collect(rows, read_user<Row>);
+  if (!users) return std::move(users).error();
+  page.users = std::move(*users);
   return page;
 }
 

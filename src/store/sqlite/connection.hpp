@@ -11,30 +11,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "store/common/values.hpp"
 
 namespace tessera::store::sqlite {
-
-// A BLOB parameter (hashes, sealed values): raw bytes, never TEXT.
-struct Blob {
-  std::string_view bytes;
-};
-// A TEXT parameter stored as NULL when empty (email and username: UNIQUE, but optional).
-struct TextOrNull {
-  std::string_view text;
-};
-// A BLOB parameter stored as NULL when empty (a session's previous token before any rotation).
-struct BlobOrNull {
-  std::string_view bytes;
-};
-
-// Times are stored as integer Unix milliseconds (sub-millisecond precision is dropped, rounding
-// down, so a stored time never lies in the future of the one given).
-std::int64_t to_unix_ms(TimePoint t);
-TimePoint from_unix_ms(std::int64_t ms);
 
 // An Error for a failed SQLite call: busy/locked and I/O trouble are database_unavailable, the
 // rest internal_error; the reason carries SQLite's message for the log.
@@ -82,6 +67,28 @@ class Statement {
   TimePoint time(int column) const { return from_unix_ms(int64(column)); }
   std::optional<TimePoint> optional_time(int column) const;
   bool is_null(int column) const;
+
+  // Steps through the remaining rows, each made into a value by `read` (a reader of
+  // store/common/row_readers.hpp), up to the first failure.
+  template <class Read>
+  auto collect(Read read) -> Result<std::vector<std::invoke_result_t<Read&, const Statement&>>> {
+    std::vector<std::invoke_result_t<Read&, const Statement&>> out;
+    for (;;) {
+      auto row = step();
+      if (!row) return std::move(row).error();
+      if (!*row) return out;
+      out.push_back(read(*this));
+    }
+  }
+  // The next row made into a value by `read`; nullopt when there is none.
+  template <class Read>
+  auto first(Read read) -> Result<std::optional<std::invoke_result_t<Read&, const Statement&>>> {
+    using T = std::invoke_result_t<Read&, const Statement&>;
+    auto row = step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<T>();
+    return std::optional<T>(read(*this));
+  }
 
  private:
   void bind_one(int index, std::nullptr_t);

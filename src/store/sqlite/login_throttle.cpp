@@ -1,20 +1,15 @@
 // The login_throttle table: the slow-down state of login identifiers.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
 
 Result<std::optional<domain::LoginThrottle>> SqliteTx::login_throttle(std::string_view key) {
-  auto st = c_.prepare("SELECT failures, last_failure_at, next_attempt_at FROM login_throttle WHERE key = ?");
+  static constexpr auto kSql = sql_text("SELECT ", kLoginThrottleColumns, " FROM login_throttle WHERE key = ?");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
-  auto row = st->bind(Blob{key}).step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<domain::LoginThrottle>{};
-  domain::LoginThrottle t;
-  t.key = std::string(key);
-  t.failures = static_cast<int>(st->int64(0));
-  t.last_failure_at = st->time(1);
-  t.next_attempt_at = st->time(2);
-  return std::optional<domain::LoginThrottle>(std::move(t));
+  return st->bind(Blob{key}).first([&](const Statement& r) { return read_login_throttle(r, key); });
 }
 
 Result<void> SqliteTx::put_login_throttle(const domain::LoginThrottle& t) {

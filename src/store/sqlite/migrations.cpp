@@ -184,15 +184,13 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ) STRICT
 )sql";
 
-int latest_known() { return kMigrations.back().version; }
+int latest_known() { return latest_version(kMigrations); }
 
 // Holds a write transaction open until committed; rolls it back otherwise.
 class WriteTx {
  public:
   explicit WriteTx(Connection& c) : c_(c) {}
-  ~WriteTx() {
-    if (open_) c_.rollback();
-  }
+  ~WriteTx() { rollback(); }
   Result<void> begin() {
     auto r = c_.begin(TxState::write);
     open_ = r.has_value();
@@ -201,6 +199,10 @@ class WriteTx {
   Result<void> commit() {
     open_ = false;
     return c_.commit();
+  }
+  void rollback() {
+    if (open_) c_.rollback();
+    open_ = false;
   }
 
  private:
@@ -229,12 +231,7 @@ Result<int> schema_version(Connection& c) {
 Result<void> check_not_newer(Connection& c) {
   auto version = schema_version(c);
   if (!version) return std::move(version).error();
-  const int latest = latest_known();
-  if (*version <= latest) return ok();
-  const std::string detail = "the database schema is at version " + std::to_string(*version) +
-                             " but this build of tessera knows only up to " + std::to_string(latest) +
-                             "; run a newer tessera (or restore a backup made before the upgrade)";
-  return make_error(errc::internal_error, detail, "sqlite: " + detail);
+  return refuse_newer_schema("sqlite", *version, latest_known());
 }
 
 Result<int> SqliteMigrator::current_version() {
@@ -256,29 +253,23 @@ Result<int> SqliteMigrator::migrate() {
   if (auto r = check_not_newer(c); !r) return std::move(r).error();
   if (auto r = c.exec(kCreateMigrationsTable); !r) return std::move(r).error();
 
-  int applied = 0;
-  for (const Migration& m : kMigrations) {
-    WriteTx tx(c);
-    if (auto r = tx.begin(); !r) return std::move(r).error();
-    // Read again under the write lock: another process (a second `tessera migrate`) may have
-    // applied it since.
-    auto version = schema_version(c);
-    if (!version) return std::move(version).error();
-    if (*version >= m.version) continue;
-    if (auto r = c.exec(m.sql); !r) {
-      Error e = std::move(r).error();
-      e.reason = "migration " + std::to_string(m.version) + " (" + std::string(m.name) + "): " + e.reason;
-      return e;
+  // Each migration in a write transaction (BEGIN IMMEDIATE: the version is read under the
+  // database's write lock, so a second `tessera migrate` in another process waits, then skips).
+  struct Steps {
+    Connection& c;
+    WriteTx tx{c};
+    Result<void> begin() { return tx.begin(); }
+    Result<int> version() { return schema_version(c); }
+    void skip() { tx.rollback(); }
+    Result<void> exec(const char* sql) { return c.exec(sql); }
+    Result<void> record(const Migration& m) {
+      auto st = c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      if (!st) return std::move(st).error();
+      return st->bind(m.version, m.name, std::chrono::system_clock::now()).run();
     }
-    auto record = c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-    if (!record) return std::move(record).error();
-    if (auto r = record->bind(m.version, m.name, std::chrono::system_clock::now()).run(); !r) {
-      return std::move(r).error();
-    }
-    if (auto r = tx.commit(); !r) return std::move(r).error();
-    ++applied;
-  }
-  return applied;
+    Result<void> commit() { return tx.commit(); }
+  } steps{c};
+  return apply_pending(kMigrations, steps);
 }
 
 }  // namespace tessera::store::sqlite

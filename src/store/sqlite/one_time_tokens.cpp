@@ -1,20 +1,14 @@
 // The one_time_tokens table: verification and reset tokens, by the hash of their text. The row
 // lock PostgreSQL takes in one_time_token() is implicit here: a write transaction holds the
 // database's only write lock from its start, so two uses of one token cannot interleave.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
-namespace {
 
 using domain::OneTimeToken;
 using domain::TokenPurpose;
-
-// The column's CHECK admits only the two names to_string() makes.
-TokenPurpose parse_purpose(std::string_view text) {
-  return text == "reset_password" ? TokenPurpose::reset_password : TokenPurpose::verify_email;
-}
-
-}  // namespace
 
 Result<void> SqliteTx::insert_one_time_token(const OneTimeToken& t) {
   auto st = c_.prepare(
@@ -35,22 +29,10 @@ Result<void> SqliteTx::insert_one_time_token(const OneTimeToken& t) {
 }
 
 Result<std::optional<OneTimeToken>> SqliteTx::one_time_token(std::string_view token_hash) {
-  auto st = c_.prepare(
-      "SELECT token_hash, user_id, purpose, email, created_at, expires_at, used_at FROM one_time_tokens "
-      "WHERE token_hash = ?");
+  static constexpr auto kSql = sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = ?");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
-  auto row = st->bind(Blob{token_hash}).step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<OneTimeToken>();
-  OneTimeToken t;
-  t.token_hash = st->blob(0);
-  t.user_id = domain::UserId(st->text(1));
-  t.purpose = parse_purpose(st->text(2));
-  t.email = st->text(3);
-  t.created_at = st->time(4);
-  t.expires_at = st->time(5);
-  t.used_at = st->optional_time(6);
-  return std::optional<OneTimeToken>(std::move(t));
+  return st->bind(Blob{token_hash}).first(read_one_time_token<Statement>);
 }
 
 Result<bool> SqliteTx::use_one_time_token(std::string_view token_hash, TimePoint at) {

@@ -5,6 +5,8 @@
 // whose lease ran out and was taken over changes nothing.
 #include <algorithm>
 
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
@@ -15,36 +17,7 @@ using domain::OutboxMail;
 
 // last_error comes cleaned and bounded by the outbox worker (domain/stored_text.hpp).
 
-// The columns every mail query selects (or returns), in this order.
-OutboxMail read_mail(const Statement& st) {
-  OutboxMail m;
-  m.id = st.int64(0);
-  m.kind = st.text(1);
-  m.recipient = st.text(2);
-  m.user_id = domain::UserId(st.text(3));  // NULL (a mail about no account) reads as empty
-  m.payload_sealed = st.blob(4);
-  // The column's CHECK admits only the four names; were another ever read, dead is the state
-  // no sender touches.
-  m.state = domain::parse_mail_state(st.text(5)).value_or(MailState::dead);
-  m.attempts = static_cast<int>(st.int64(6));
-  m.created_at = st.time(7);
-  m.next_attempt_at = st.time(8);
-  m.lease_until = st.optional_time(9);
-  m.lease_owner = st.text(10);
-  m.last_error = st.text(11);
-  m.sent_at = st.optional_time(12);
-  return m;
-}
-
-Result<std::vector<OutboxMail>> read_mails(Statement& st) {
-  std::vector<OutboxMail> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return std::move(row).error();
-    if (!*row) return out;
-    out.push_back(read_mail(st));
-  }
-}
+Result<std::vector<OutboxMail>> read_mails(Statement& st) { return st.collect(read_mail<Statement>); }
 
 }  // namespace
 
@@ -81,15 +54,15 @@ Result<std::vector<OutboxMail>> SqliteTx::claim_mail(TimePoint now, TimePoint le
   // the (state, next_attempt_at) index and never read the sent mails. PostgreSQL does the same
   // with the choice in a CTE ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED, so concurrent
   // senders skip each other's rows instead of waiting for them.
-  auto st = c_.prepare(
+  static constexpr auto kSql = sql_text(
       "UPDATE outbox SET state = 'sending', lease_until = ?2, lease_owner = ?3, attempts = attempts + 1 "
       "WHERE id IN (SELECT id FROM ("
       "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 "
       "UNION ALL "
       "SELECT id FROM outbox WHERE state = 'sending' AND lease_until < ?1"
       ") ORDER BY id LIMIT ?4) "
-      "RETURNING id, kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at, "
-      "lease_until, lease_owner, last_error, sent_at");
+      "RETURNING ", kMailColumns);
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(now, lease_until, owner, to_sql_count(limit));
   auto mails = read_mails(*st);
@@ -143,16 +116,15 @@ Result<std::size_t> SqliteTx::release_mail(std::string_view owner) {
 Result<std::vector<OutboxMail>> SqliteTx::list_mail(std::optional<MailState> state, std::size_t limit) {
   // Two statements rather than "?1 IS NULL OR state = ?1", which no index can serve.
   if (state) {
-    auto st = c_.prepare(
-        "SELECT id, kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at, "
-        "lease_until, lease_owner, last_error, sent_at FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?");
+    static constexpr auto kSql =
+        sql_text("SELECT ", kMailColumns, " FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?");
+    auto st = c_.prepare(kSql.data());
     if (!st) return std::move(st).error();
     st->bind(domain::to_string(*state), to_sql_count(limit));
     return read_mails(*st);
   }
-  auto st = c_.prepare(
-      "SELECT id, kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at, "
-      "lease_until, lease_owner, last_error, sent_at FROM outbox ORDER BY id DESC LIMIT ?");
+  static constexpr auto kSql = sql_text("SELECT ", kMailColumns, " FROM outbox ORDER BY id DESC LIMIT ?");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(to_sql_count(limit));
   return read_mails(*st);

@@ -2,6 +2,8 @@
 // sessions.token_hash and the primary key of retired_tokens. The row locks that PostgreSQL takes
 // in session_by_token are implicit here: a write transaction holds the database's only write
 // lock (BEGIN IMMEDIATE) from its start, so two rotations of one token cannot interleave.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
@@ -10,35 +12,11 @@ namespace {
 using domain::Session;
 using domain::SessionId;
 
-// The columns every session query selects, in this order (prefixed `s.` where joined).
-Session read_session(const Statement& st) {
-  Session s;
-  s.id = SessionId(st.text(0));
-  s.user_id = domain::UserId(st.text(1));
-  s.created_at = st.time(2);
-  s.last_used_at = st.time(3);
-  s.idle_expires_at = st.time(4);
-  s.absolute_expires_at = st.time(5);
-  s.revoked_at = st.optional_time(6);
-  s.revoke_reason = st.text(7);
-  s.user_agent = st.text(8);
-  s.ip = st.text(9);
-  s.generation = st.int64(10);
-  s.token_hash = st.blob(11);
-  s.previous_token_hash = st.blob(12);
-  s.rotated_at = st.optional_time(13);
-  s.successor_sealed = st.blob(14);
-  return s;
-}
-
 template <class Key>
 Result<std::optional<Session>> one_session(Connection& c, std::string_view sql, const Key& key) {
   auto st = c.prepare(sql);
   if (!st) return std::move(st).error();
-  auto row = st->bind(key).step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<Session>();
-  return std::optional<Session>(read_session(*st));
+  return st->bind(key).first(read_session<Statement>);
 }
 
 // A missing user or session behind a reference: the row the caller names does not exist.
@@ -50,13 +28,18 @@ Error reference_error(const Statement& st, Error e, std::string_view what) {
   return e;
 }
 
+constexpr auto kById = sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE id = ?");
+constexpr auto kByToken = sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE token_hash = ?");
+constexpr auto kByRetiredToken = sql_text("SELECT ", kSessionColumnsOfS,
+                                          " FROM retired_tokens r JOIN sessions s ON s.id = r.session_id "
+                                          "WHERE r.token_hash = ?");
+
 }  // namespace
 
 Result<void> SqliteTx::insert_session(const Session& s) {
-  auto st = c_.prepare(
-      "INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, "
-      "revoked_at, revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
-      "successor_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  static constexpr auto kSql =
+      sql_text("INSERT INTO sessions (", kSessionColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
            s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, Blob{s.token_hash},
@@ -66,28 +49,15 @@ Result<void> SqliteTx::insert_session(const Session& s) {
 }
 
 Result<std::optional<Session>> SqliteTx::session_by_id(const SessionId& id) {
-  return one_session(c_,
-                     "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
-                     "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
-                     "successor_sealed FROM sessions WHERE id = ?",
-                     id.str());
+  return one_session(c_, kById.data(), id.str());
 }
 
 Result<std::optional<Session>> SqliteTx::session_by_token(std::string_view token_hash) {
-  return one_session(c_,
-                     "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
-                     "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, "
-                     "successor_sealed FROM sessions WHERE token_hash = ?",
-                     Blob{token_hash});
+  return one_session(c_, kByToken.data(), Blob{token_hash});
 }
 
 Result<std::optional<Session>> SqliteTx::session_by_retired_token(std::string_view token_hash) {
-  return one_session(c_,
-                     "SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.idle_expires_at, "
-                     "s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, "
-                     "s.token_hash, s.previous_token_hash, s.rotated_at, s.successor_sealed "
-                     "FROM retired_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?",
-                     Blob{token_hash});
+  return one_session(c_, kByRetiredToken.data(), Blob{token_hash});
 }
 
 Result<void> SqliteTx::update_session(const Session& s) {
@@ -115,19 +85,11 @@ Result<void> SqliteTx::retire_token(std::string_view token_hash, const SessionId
 }
 
 Result<std::vector<Session>> SqliteTx::sessions_of_user(const domain::UserId& user) {
-  auto st = c_.prepare(
-      "SELECT id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, "
-      "revoke_reason, user_agent, ip, generation, token_hash, previous_token_hash, rotated_at, successor_sealed "
-      "FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC");
+  static constexpr auto kSql =
+      sql_text("SELECT ", kSessionColumns, " FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
-  st->bind(user.str());
-  std::vector<Session> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) return out;
-    out.push_back(read_session(*st));
-  }
+  return st->bind(user.str()).collect(read_session<Statement>);
 }
 
 Result<std::vector<SessionId>> SqliteTx::revoke_sessions_of_user(const domain::UserId& user, TimePoint at,
@@ -137,14 +99,7 @@ Result<std::vector<SessionId>> SqliteTx::revoke_sessions_of_user(const domain::U
       "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL "
       "RETURNING id");
   if (!st) return std::move(st).error();
-  st->bind(at, reason, user.str());
-  std::vector<SessionId> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) return out;
-    out.emplace_back(st->text(0));
-  }
+  return st->bind(at, reason, user.str()).collect([](const Statement& r) { return SessionId(r.text(0)); });
 }
 
 }  // namespace tessera::store::sqlite

@@ -1,33 +1,20 @@
 // The signing_keys table: few rows, read whole at start-up and on rotation.
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
 
 Result<std::vector<domain::StoredKey>> SqliteTx::signing_keys() {
-  auto st = c_.prepare(
-      "SELECT kid, alg, private_key, created_at, signs_until, retired_at FROM signing_keys "
-      "ORDER BY created_at, kid");
+  static constexpr auto kSql = sql_text("SELECT ", kSigningKeyColumns, " FROM signing_keys ORDER BY created_at, kid");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
-  std::vector<domain::StoredKey> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) return out;
-    domain::StoredKey k;
-    k.kid = st->text(0);
-    k.alg = st->text(1);
-    k.private_key = st->text(2);
-    k.created_at = st->time(3);
-    k.signs_until = st->optional_time(4);
-    k.retired_at = st->optional_time(5);
-    out.push_back(std::move(k));
-  }
+  return st->collect(read_signing_key<Statement>);
 }
 
 Result<void> SqliteTx::insert_signing_key(const domain::StoredKey& k) {
   auto st = c_.prepare(
-      "INSERT INTO signing_keys (kid, alg, private_key, created_at, signs_until, retired_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO signing_keys (kid, alg, private_key, created_at, signs_until, retired_at) VALUES (?, ?, ?, ?, ?, ?)");
   if (!st) return std::move(st).error();
   return st->bind(k.kid, k.alg, k.private_key, k.created_at, k.signs_until, k.retired_at).run();
 }

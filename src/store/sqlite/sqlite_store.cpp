@@ -3,7 +3,6 @@
 #include <chrono>
 #include <thread>
 
-#include "core/metrics.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
@@ -17,19 +16,8 @@ constexpr std::chrono::milliseconds kFirstBackoff{10};
 
 }  // namespace
 
-struct SqliteStore::Attempt {
-  Result<void> result;
-  bool retry = false;  // failed on a lock held elsewhere: worth running again
-};
-
 Result<void> SqliteStore::transact(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
-  auto r = run(kind, body);
-  if (!r && (r.code() == errc::database_unavailable || r.code() == errc::internal_error)) {
-    static auto& errors =
-        metrics::registry().counter("tessera_db_errors_total", "Database operations that failed (not counting business refusals).");
-    errors.inc();
-  }
-  return r;
+  return counted_db_failure(run(kind, body));
 }
 
 Result<void> SqliteStore::run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
@@ -44,23 +32,14 @@ Result<void> SqliteStore::run(domain::TxKind kind, FunctionRef<Result<void>(doma
   std::unique_lock<std::mutex> writer;
   if (kind == domain::TxKind::write) writer = std::unique_lock(db_->write_mutex());
 
-  auto backoff = kFirstBackoff;
-  for (int n = 1;; ++n) {
-    Attempt a = attempt(c, kind, body);
-    if (!a.retry) return std::move(a.result);
-    if (n == kMaxAttempts) {
-      Error e = a.result ? make_error(errc::database_unavailable) : std::move(a.result).error();
-      e.code = errc::database_unavailable;
-      e.reason = "sqlite: still locked by another process after " + std::to_string(kMaxAttempts) +
-                 " attempts: " + e.reason;
-      return e;
-    }
-    std::this_thread::sleep_for(backoff);
-    backoff *= 2;
-  }
+  static const std::string gave_up =
+      "sqlite: still locked by another process after " + std::to_string(kMaxAttempts) + " attempts";
+  return run_attempts(
+      kMaxAttempts, gave_up, [&] { return attempt(c, kind, body); },
+      [](int n) { std::this_thread::sleep_for(kFirstBackoff * (1 << (n - 1))); });
 }
 
-SqliteStore::Attempt SqliteStore::attempt(Connection& c, domain::TxKind kind,
+Attempt SqliteStore::attempt(Connection& c, domain::TxKind kind,
                                           FunctionRef<Result<void>(domain::StoreTx&)> body) {
   c.clear_transient_failure();
   if (auto r = c.begin(kind == domain::TxKind::write ? TxState::write : TxState::read); !r) {

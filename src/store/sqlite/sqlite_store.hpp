@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "domain/store.hpp"
+#include "store/common/attempts.hpp"
 #include "store/open.hpp"
 #include "store/sqlite/database.hpp"
 
@@ -30,7 +31,6 @@ class SqliteStore final : public domain::Store {
  private:
   // transact() without the error metric.
   Result<void> run(domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
-  struct Attempt;
   Attempt attempt(Connection& c, domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body);
 
   std::shared_ptr<Database> db_;

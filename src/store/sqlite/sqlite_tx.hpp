@@ -89,10 +89,4 @@ class SqliteTx final : public domain::StoreTx {
   Connection& c_;
 };
 
-// A LIMIT/OFFSET value: SQLite takes a signed 64-bit integer; larger counts mean "no limit".
-inline std::int64_t to_sql_count(std::size_t n) {
-  constexpr auto kMax = static_cast<std::size_t>(INT64_MAX);
-  return static_cast<std::int64_t>(n > kMax ? kMax : n);
-}
-
 }  // namespace tessera::store::sqlite

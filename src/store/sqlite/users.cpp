@@ -1,8 +1,6 @@
-// The users table. Roles are one TEXT column, sorted and separated by single spaces: an account
-// has a handful of roles, always read together with it, and one column keeps every user query a
-// single statement with no join.
-#include <algorithm>
-
+// The users table (roles are one TEXT column: store/common/text_codecs.hpp).
+#include "store/common/row_readers.hpp"
+#include "store/common/sql_text.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
@@ -10,58 +8,10 @@ namespace {
 
 using domain::User;
 
-constexpr std::string_view kRoleSeparators = " \t\r\n\v\f";
-
-// Sorted, unique, space-separated. A role name with whitespace would split into two roles when
-// read back, so it is refused (the domain validates role names; reaching here is a bug).
-Result<std::string> encode_roles(std::vector<std::string> roles) {
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
-  std::string out;
-  for (const auto& role : roles) {
-    if (role.empty() || role.find_first_of(kRoleSeparators) != std::string::npos) {
-      return make_error(errc::internal_error, "", "sqlite: role name \"" + role + "\" is empty or has whitespace");
-    }
-    if (!out.empty()) out.push_back(' ');
-    out += role;
-  }
-  return out;
-}
-
-std::vector<std::string> decode_roles(std::string_view text) {
-  std::vector<std::string> roles;
-  while (!text.empty()) {
-    const auto end = text.find(' ');
-    if (end != 0) roles.emplace_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return roles;
-}
-
-// The columns every user query selects, in this order.
-User read_user(const Statement& st) {
-  User u;
-  u.id = domain::UserId(st.text(0));
-  u.email = st.text(1);
-  u.username = st.text(2);
-  u.password_hash = st.text(3);
-  u.email_verified = st.boolean(4);
-  u.disabled = st.boolean(5);
-  u.roles = decode_roles(st.text(6));
-  u.token_version = st.int64(7);
-  u.created_at = st.time(8);
-  u.updated_at = st.time(9);
-  return u;
-}
-
 Result<std::optional<User>> one_user(Connection& c, std::string_view sql, std::string_view key) {
   auto st = c.prepare(sql);
   if (!st) return std::move(st).error();
-  auto row = st->bind(key).step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<User>();
-  return std::optional<User>(read_user(*st));
+  return st->bind(key).first(read_user<Statement>);
 }
 
 // A duplicate email or username is the one expected failure of writing a user.
@@ -72,49 +22,33 @@ Error user_write_error(const Statement& st, Error e) {
   return e;
 }
 
-// `%`, `_` and the escape character itself match literally in the user's search text.
-std::string like_pattern(std::string_view text) {
-  std::string p = "%";
-  for (const char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') p.push_back('\\');
-    p.push_back(ch);
-  }
-  p.push_back('%');
-  return p;
-}
+constexpr auto kById = sql_text("SELECT ", kUserColumns, " FROM users WHERE id = ?");
+constexpr auto kByEmail = sql_text("SELECT ", kUserColumns, " FROM users WHERE email = ?");
+constexpr auto kByUsername = sql_text("SELECT ", kUserColumns, " FROM users WHERE username = ?");
 
 }  // namespace
 
 Result<std::optional<User>> SqliteTx::user_by_id(const domain::UserId& id) {
-  return one_user(c_,
-                  "SELECT id, email, username, password_hash, email_verified, disabled, roles, token_version, "
-                  "created_at, updated_at FROM users WHERE id = ?",
-                  id.str());
+  return one_user(c_, kById.data(), id.str());
 }
 
 Result<std::optional<User>> SqliteTx::user_by_email(std::string_view normalized_email) {
   // An empty email is stored as NULL and matches nothing.
   if (normalized_email.empty()) return std::optional<User>();
-  return one_user(c_,
-                  "SELECT id, email, username, password_hash, email_verified, disabled, roles, token_version, "
-                  "created_at, updated_at FROM users WHERE email = ?",
-                  normalized_email);
+  return one_user(c_, kByEmail.data(), normalized_email);
 }
 
 Result<std::optional<User>> SqliteTx::user_by_username(std::string_view normalized_username) {
   if (normalized_username.empty()) return std::optional<User>();
-  return one_user(c_,
-                  "SELECT id, email, username, password_hash, email_verified, disabled, roles, token_version, "
-                  "created_at, updated_at FROM users WHERE username = ?",
-                  normalized_username);
+  return one_user(c_, kByUsername.data(), normalized_username);
 }
 
 Result<void> SqliteTx::insert_user(const User& u) {
   auto roles = encode_roles(u.roles);
   if (!roles) return std::move(roles).error();
-  auto st = c_.prepare(
-      "INSERT INTO users (id, email, username, password_hash, email_verified, disabled, roles, token_version, "
-      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  static constexpr auto kSql =
+      sql_text("INSERT INTO users (", kUserColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash, u.email_verified, u.disabled,
            *roles, u.token_version, u.created_at, u.updated_at);
@@ -157,19 +91,15 @@ Result<domain::UserPage> SqliteTx::list_users(const domain::UserQuery& query) {
     if (!row) return std::move(row).error();
     page.total = *row ? static_cast<std::size_t>(st->int64(0)) : 0;
   }
-  auto st = c_.prepare(
-      "SELECT id, email, username, password_hash, email_verified, disabled, roles, token_version, created_at, "
-      "updated_at FROM users "
-      "WHERE ?1 = '' OR email LIKE ?2 ESCAPE '\\' OR username LIKE ?2 ESCAPE '\\' "
-      "ORDER BY created_at, id LIMIT ?3 OFFSET ?4");
+  static constexpr auto kSql = sql_text("SELECT ", kUserColumns,
+                                        " FROM users WHERE ?1 = '' OR email LIKE ?2 ESCAPE '\\' "
+                                        "OR username LIKE ?2 ESCAPE '\\' ORDER BY created_at, id LIMIT ?3 OFFSET ?4");
+  auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
-  st->bind(query.text, pattern, to_sql_count(query.limit), to_sql_count(query.offset));
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    page.users.push_back(read_user(*st));
-  }
+  auto users = st->bind(query.text, pattern, to_sql_count(query.limit), to_sql_count(query.offset))
+                   .collect(read_user<Statement>);
+  if (!users) return std::move(users).error();
+  page.users = std::move(*users);
   return page;
 }
 
