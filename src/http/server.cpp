@@ -351,14 +351,16 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
     out.keep_alive = message.keep_alive() && !registry->draining.load() && served + 1 < kMaxRequestsPerConnection;
     out.http10 = message.version() == 10;
     out.content_length = response.body.size();
+    // The metrics count the answer before it is written, so a client that has read it sees it
+    // counted in its next scrape; the access log, written after, includes the time to send it.
+    if (observer != nullptr) {
+      observer->on_request(req, response,
+                           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+    }
     stream.expires_after(options.read_timeout);  // a client that will not read its answer is dropped too
     boost::system::error_code wec;
     co_await write_response(stream, response, out, req.method != Method::head, wec);
-    const auto took = Clock::now() - started;
-    log_request(req, message.method_string(), response, took);
-    if (observer != nullptr) {
-      observer->on_request(req, response, std::chrono::duration_cast<std::chrono::microseconds>(took));
-    }
+    log_request(req, message.method_string(), response, Clock::now() - started);
     if (wec || !out.keep_alive) break;
   }
   beast::error_code ec;
