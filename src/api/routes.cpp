@@ -25,9 +25,16 @@ http::Router build_router(Services& s) {
   const auto add = [&r](Method m, std::string pattern, Guard guard, Lane lane, http::Handler h, std::string summary) {
     r.add(http::Route{m, std::move(pattern), std::move(guard), lane, std::move(h), std::move(summary)});
   };
-  // Binds a handler that needs the services.
+  // Hosted pages (web/, compiled in). From a TESSERA_WEB_DIR folder they are read from disk,
+  // which is not for the network threads.
+  const auto files = std::make_shared<const StaticFiles>(s.web.web_dir, site_page_values(s.web));
+  const Lane disk = files->from_disk() ? Lane::db : Lane::network;
+  // Binds a handler that needs the services (and the pages, for those that answer with one).
   const auto with = [&s](http::Response (*f)(Services&, Request&)) {
     return [&s, f](Request& req) { return f(s, req); };
+  };
+  const auto with_pages = [&s, files](http::Response (*f)(Services&, const StaticFiles&, Request&)) {
+    return [&s, files, f](Request& req) { return f(s, *files, req); };
   };
 
   // method       path                              guard                    lane          handler
@@ -42,12 +49,13 @@ http::Router build_router(Services& s) {
   add(Method::post, "/auth/password",               Guard::user(),          Lane::hash,    with(change_password), "Change the password; revokes every other session.");
   add(Method::get,  "/auth/check",                  Guard::user(),          Lane::network, check,                 "Verify an access token for a proxy or an app's API; 200 with X-Auth-* identity headers.");
 
-  add(Method::get,  "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email_page), "The link in the verification mail: a confirm page (never uses the token).");
-  add(Method::post, "/auth/verify-email",           Guard::anyone(),        Lane::db,      with(verify_email),    "Use a verification token; the email is then verified.");
+  add(Method::get,  "/auth/verify-email",           Guard::anyone(),        Lane::db,      with_pages(verify_email_page), "The link in the verification mail: a confirm page (never uses the token).");
+  add(Method::post, "/auth/verify-email",           Guard::anyone(),        Lane::db,      with_pages(verify_email), "Use a verification token; the email is then verified.");
   add(Method::post, "/auth/verify-email/resend",    Guard::anyone(),        Lane::db,      with(resend_verification), "Send a new verification mail (202 whatever the address).");
   add(Method::post, "/auth/password/forgot",        Guard::anyone(),        Lane::db,      with(forgot_password), "Mail a password reset link (202 whatever the address).");
-  add(Method::post, "/auth/password/reset",         Guard::anyone(),        Lane::hash,    with(reset_password),  "Set a new password with a reset token; revokes every session.");
-  add(Method::get,  "/reset-password",              Guard::anyone(),        Lane::network, with(reset_password_page), "The link in the reset mail: a form for the new password.");
+  add(Method::post, "/auth/password/reset",         Guard::anyone(),        Lane::hash,    with_pages(reset_password), "Set a new password with a reset token; revokes every session.");
+  add(Method::get,  "/reset-password",              Guard::anyone(),        disk,
+      [files](Request& req) { return reset_password_page(*files, req); },                                       "The link in the reset mail: a form for the new password.");
 
   add(Method::get,  "/.well-known/jwks.json",       Guard::anyone(),        Lane::network, with(jwks),            "Public keys that verify access tokens.");
   add(Method::get,  "/.well-known/openid-configuration", Guard::anyone(),   Lane::network, with(openid_configuration), "Discovery document (issuer, jwks_uri).");
@@ -80,10 +88,6 @@ http::Router build_router(Services& s) {
       [&s](Request& req) { return readyz(s.readiness, req); },                                                  "Readiness: not draining and the database answers.");
   add(Method::get,  "/openapi.json",                Guard::anyone(),        Lane::network, openapi_document,      "This API description (OpenAPI 3.1).");
 
-  // Hosted pages (web/, compiled in). From a TESSERA_WEB_DIR folder they are read from disk,
-  // which is not for the network threads.
-  const auto files = std::make_shared<const StaticFiles>(s.web.web_dir);
-  const Lane disk = files->from_disk() ? Lane::db : Lane::network;
   const auto page = [files](std::string_view file) { return [files, file](Request& req) { return files->page(req, file); }; };
   add(Method::get,  "/",                            Guard::anyone(),        disk,          page("index.html"),    "Hosted page: log in.");
   add(Method::get,  "/sign-up",                     Guard::anyone(),        disk,          page("sign-up.html"),  "Hosted page: create an account.");

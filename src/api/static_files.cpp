@@ -5,7 +5,6 @@
 #include <fstream>
 #include <system_error>
 
-#include "api/html.hpp"
 #include "http/problem.hpp"
 
 namespace tessera::api {
@@ -65,6 +64,17 @@ bool plain_asset_name(std::string_view name) {
   return true;
 }
 
+// The headers every page and asset carries: a strict Content-Security-Policy (scripts and
+// styles only from this origin, no inline script or style), no referrer (a page's URL may carry
+// a mailed token), no framing.
+void add_page_security_headers(http::Response& r) {
+  r.with_header("Content-Security-Policy",
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+      .with_header("Referrer-Policy", "no-referrer")
+      .with_header("X-Frame-Options", "DENY");
+}
+
 http::Response no_such_file() {
   // Not the router's "There is nothing here.": the route exists, the file does not.
   return http::problem(make_error(errc::not_found, "There is no such file.", "static: no such file"));
@@ -106,10 +116,16 @@ Result<void> check_web_dir(const std::string& dir) {
   if (!fs::is_regular_file(fs::path(dir) / "index.html", ec)) {
     return make_error(errc::invalid_request, "'" + dir + "' has no index.html; point it at a copy of web/");
   }
+  for (const auto name : rendered::kAll) {
+    if (!fs::is_regular_file(fs::path(dir) / name, ec)) {
+      return make_error(errc::invalid_request,
+                        "'" + dir + "' has no " + std::string(name) + "; copy it from this version's web/");
+    }
+  }
   return ok();
 }
 
-StaticFiles::StaticFiles(std::string web_dir) {
+StaticFiles::StaticFiles(std::string web_dir, std::vector<PageValue> site) : site_(std::move(site)) {
   if (!web_dir.empty()) {
     std::error_code ec;
     auto canonical = fs::canonical(web_dir, ec);
@@ -119,55 +135,65 @@ StaticFiles::StaticFiles(std::string web_dir) {
     return;
   }
   for (std::size_t i = 0; i < kWebFileCount; ++i) {
-    File f;
-    f.bytes = kWebFiles[i].bytes;
-    f.etag = etag_of(f.bytes);
-    embedded_.emplace(std::string(kWebFiles[i].path), std::move(f));
+    embedded_.emplace(std::string(kWebFiles[i].path), prepare(kWebFiles[i].path, kWebFiles[i].bytes));
   }
 }
 
-std::optional<StaticFiles::File> StaticFiles::find(std::string_view path) const {
+std::shared_ptr<const StaticFiles::File> StaticFiles::prepare(std::string_view path, std::string_view bytes) const {
+  auto f = std::make_shared<File>();
+  f->bytes = ends_with(path, ".html") ? fill_placeholders(bytes, site_) : std::string(bytes);
+  f->etag = etag_of(f->bytes);
+  return f;
+}
+
+std::shared_ptr<const StaticFiles::File> StaticFiles::find(std::string_view path) const {
   if (web_dir_.empty()) {
     const auto it = embedded_.find(path);
-    if (it == embedded_.end()) return std::nullopt;
+    if (it == embedded_.end()) return nullptr;
     return it->second;
   }
   // From the folder: the resolved path (symbolic links followed) must still be inside it and
   // be a regular file of a sane size.
   std::error_code ec;
   const fs::path real = fs::canonical(fs::path(web_dir_) / fs::path(path), ec);
-  if (ec) return std::nullopt;
+  if (ec) return nullptr;
   const std::string r = real.string();
   if (r.size() <= web_dir_.size() || r.compare(0, web_dir_.size(), web_dir_) != 0 || r[web_dir_.size()] != '/') {
-    return std::nullopt;
+    return nullptr;
   }
-  if (!fs::is_regular_file(real, ec) || ec) return std::nullopt;
+  if (!fs::is_regular_file(real, ec) || ec) return nullptr;
   const auto size = fs::file_size(real, ec);
-  if (ec || size > kMaxDiskFileBytes) return std::nullopt;
+  if (ec || size > kMaxDiskFileBytes) return nullptr;
   std::ifstream in(real, std::ios::binary);
-  if (!in) return std::nullopt;
-  File f;
-  f.owned.resize(static_cast<std::size_t>(size));
-  in.read(f.owned.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size) return std::nullopt;
-  f.etag = etag_of(f.owned);
-  return f;
+  if (!in) return nullptr;
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size) return nullptr;
+  return prepare(path, bytes);
 }
 
 http::Response StaticFiles::answer(const http::Request& request, std::string_view path) const {
-  auto file = find(path);
+  const auto file = find(path);
   if (!file) return no_such_file();
-  const std::string_view bytes = file->owned.empty() ? file->bytes : std::string_view(file->owned);
   http::Response r;
   if (not_modified(request.header("if-none-match"), file->etag)) {
     r.status = 304;
   } else {
     r.status = 200;
     r.content_type = std::string(content_type_of(path));
-    r.body = std::string(bytes);
+    r.body = file->bytes;
   }
   // Kept, but asked about on every use: a new binary (or an edited file) shows at once.
   r.with_header("Cache-Control", "no-cache").with_header("ETag", file->etag);
+  add_page_security_headers(r);
+  return r;
+}
+
+http::Response StaticFiles::render(std::string_view name, int status, std::span<const PageValue> values) const {
+  const auto file = find(name);
+  if (!file) return no_such_file();
+  auto r = http::Response::html(status, fill_placeholders(file->bytes, values));
+  r.with_header("Cache-Control", "no-store");
   add_page_security_headers(r);
   return r;
 }

@@ -13,6 +13,7 @@ struct WebSettings {
   bool cookie_secure = false;            // Secure flag and __Secure- prefix
   std::chrono::seconds refresh_ttl{7 * 86400};
   std::string product_name = "Tessera";
+  int password_min_length = 8;  // TESSERA_PASSWORD_MIN_LENGTH, shown on the pages
   std::string verify_redirect;
   std::string web_dir;  // TESSERA_WEB_DIR: serve the hosted pages from this folder; empty: built in
 };

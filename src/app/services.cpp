@@ -14,6 +14,7 @@ api::Services make_services(Runtime& rt, std::function<bool()> draining) {
   services.web.cookie_secure = config.cookie_secure_effective;
   services.web.refresh_ttl = config.refresh_ttl;
   services.web.product_name = config.product_name;
+  services.web.password_min_length = config.password_min_length;
   services.web.verify_redirect = config.verify_redirect;
   services.web.web_dir = config.web_dir;
   services.accounts = rt.accounts.get();

@@ -87,6 +87,12 @@ std::string_view default_detail(errc code) {
 
 }  // namespace
 
+std::string_view public_detail(const Error& error) {
+  // An internal error never shows its detail: it may name internals (DESIGN rule 4).
+  const bool show_detail = !error.detail.empty() && error.code != errc::internal_error;
+  return show_detail ? std::string_view(error.detail) : default_detail(error.code);
+}
+
 Response problem(const Error& error) {
   const int status = status_of(error.code);
   std::string body;
@@ -98,9 +104,7 @@ Response problem(const Error& error) {
   body += ",\"code\":";
   json::append_quoted(body, to_string(error.code));
   body += ",\"detail\":";
-  // An internal error never shows its detail: it may name internals (DESIGN rule 4).
-  const bool show_detail = !error.detail.empty() && error.code != errc::internal_error;
-  json::append_quoted(body, show_detail ? std::string_view(error.detail) : default_detail(error.code));
+  json::append_quoted(body, public_detail(error));
   if (!error.reasons.empty()) {
     body += ",\"reasons\":[";
     for (std::size_t i = 0; i < error.reasons.size(); ++i) {

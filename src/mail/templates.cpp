@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/html.hpp"
 #include "core/utf8.hpp"
 
 namespace tessera::mail {
@@ -87,19 +88,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void append_html_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-}
-
 // The file's text, or an error naming it. Refuses more than kMaxTemplateBytes.
 Result<std::string> read_file(const fs::path& path) {
   std::error_code ec;
@@ -165,7 +153,7 @@ std::string Templates::expand(const Parsed& t, const MailVars& vars, bool html) 
                                : piece.text == "email" ? vars.email
                                                        : vars.expires;
     if (html) {
-      append_html_escaped(out, value);
+      html::append_escaped(out, value);
     } else {
       out += value;
     }

@@ -214,3 +214,49 @@ test('TESSERA_VERIFY_REDIRECT: the confirm form answers 303 to it; API clients s
   assert.match(json.headers.get('content-type'), /^application\/json\b/);
   assert.equal(json.body.email_verified, true);
 });
+
+// Every hosted page, the server-rendered ones included, is a file of web/ with the same frame
+// (skip link, brand) and the values only the server knows filled in from one source each.
+test('TESSERA_PRODUCT_NAME and TESSERA_PASSWORD_MIN_LENGTH show on every page; every length limit is the server\'s', async () => {
+  const { tessera, api } = await mailTessera({ env: { TESSERA_PRODUCT_NAME: 'Acme & Co', TESSERA_PASSWORD_MIN_LENGTH: '12' } });
+  const account = await signup(api);
+  const verify = await tessera.waitForLog((l) => l.msg === 'mail' && l.to === account.email);
+  assert.equal((await api.post('/auth/password/forgot', { json: { email: account.email } })).status, 202);
+  const reset = await tessera.waitForLog((l) => l.msg === 'mail' && l.to === account.email && l.link.includes('/reset-password?'));
+  const pages = {
+    '/': 200, '/sign-up': 200, '/forgot-password': 200, '/account': 200, '/admin': 200,
+    [pathOf(verify.link)]: 200, [pathOf(reset.link)]: 200, '/reset-password?token=dead': 200, '/auth/verify-email?token=dead': 400,
+  };
+  for (const [path, status] of Object.entries(pages)) {
+    const page = await api.get(path, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, status, `${path}: ${page.text}`);
+    assert.match(page.text, /<title>[^<]+ · Acme &amp; Co<\/title>/, path);
+    assert.match(page.text, /<a class="brand" href="\/(account)?">Acme &amp; Co<\/a>/, path);
+    assert.match(page.text, /<a class="skip" href="#main">Skip to content<\/a>/, path);
+    assert.equal(page.text.includes('{{'), false, `${path} has an unfilled placeholder`);
+    for (const [, type, max] of page.text.matchAll(/<input [^>]*type="(password|email)"[^>]*maxlength="(\d+)"/g)) {
+      assert.equal(max, type === 'password' ? '256' : '254', `${path}: a ${type} field's maxlength`);
+    }
+    for (const rules of page.text.matchAll(/id="password-rules">\s*<p>([^<]+)/g)) {
+      assert.match(rules[1], /^(Use at least|At least) 12 characters \(at most 256 bytes\)/, path);
+    }
+  }
+  const form = formOf((await api.get(pathOf(reset.link))).text);
+  assert.equal(form.fields.token, tokenOf(reset.link));
+  // The answer to the form, refused as too short, is the same page with the reason under the field.
+  const refused = await submitForm(reset.link, form, { new_password: 'Short-pass1' });
+  assert.equal(refused.status, 422, refused.text);
+  assert.match(refused.text, /<p class="error" id="form-error" role="alert">The password [^<]*12 characters[^<]*<\/p>/);
+  assert.equal(formOf(refused.text).fields.token, tokenOf(reset.link), 'the token is kept for the next try');
+  assert.equal(refused.headers.get('cache-control'), 'no-store', 'a page carrying a token is never stored');
+});
+
+test('a TESSERA_WEB_DIR without a page the server renders stops start-up with exit 2 and one line naming it', async () => {
+  const dir = tempDir('web');
+  for (const name of ['index.html', 'verify-email.html', 'email-verified.html', 'password-changed.html', 'link-invalid.html', 'problem.html']) {
+    writeFileSync(join(dir, name), '<!doctype html><title>x</title>\n');
+  }
+  const r = await failedStart({ TESSERA_WEB_DIR: dir });
+  assert.equal(r.code, 2, r.stderr);
+  assertOneLine(r, 'reset-password.html');
+});

@@ -4,10 +4,12 @@
 // were written two to four times).
 #include <gtest/gtest.h>
 
+#include "api/web_settings.hpp"
 #include "config/config.hpp"
 #include "crypto/password_hasher.hpp"
 #include "domain/email_service.hpp"
 #include "domain/login_slowdown.hpp"
+#include "domain/password_policy.hpp"
 #include "domain/rate_limiter.hpp"
 #include "http/server.hpp"
 
@@ -44,6 +46,15 @@ TEST(Defaults, TheConfigurationAndTheOptionStructsAgree) {
   const domain::EmailSettings email;
   EXPECT_EQ(email.verification_ttl, c.verification_ttl);
   EXPECT_EQ(email.reset_ttl, c.reset_ttl);
+
+  const domain::PasswordRules rules;
+  EXPECT_EQ(rules.min_length, c.password_min_length);
+  EXPECT_EQ(rules.min_score, c.password_min_score);
+
+  const api::WebSettings web;
+  EXPECT_EQ(web.product_name, c.product_name);
+  EXPECT_EQ(web.password_min_length, c.password_min_length);
+  EXPECT_EQ(web.refresh_ttl, c.refresh_ttl);
 }
 
 }  // namespace
