@@ -135,13 +135,13 @@ StaticFiles::StaticFiles(std::string web_dir, std::vector<PageValue> site) : sit
     return;
   }
   for (std::size_t i = 0; i < kWebFileCount; ++i) {
-    embedded_.emplace(std::string(kWebFiles[i].path), prepare(kWebFiles[i].path, kWebFiles[i].bytes));
+    embedded_.emplace(std::string(kWebFiles[i].path), prepare(kWebFiles[i].path, std::string(kWebFiles[i].bytes)));
   }
 }
 
-std::shared_ptr<const StaticFiles::File> StaticFiles::prepare(std::string_view path, std::string_view bytes) const {
+std::shared_ptr<const StaticFiles::File> StaticFiles::prepare(std::string_view path, std::string bytes) const {
   auto f = std::make_shared<File>();
-  f->bytes = ends_with(path, ".html") ? fill_placeholders(bytes, site_) : std::string(bytes);
+  f->bytes = ends_with(path, ".html") ? fill_placeholders(bytes, site_) : std::move(bytes);
   f->etag = etag_of(f->bytes);
   return f;
 }
@@ -169,7 +169,7 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::find(std::string_view path
   std::string bytes(static_cast<std::size_t>(size), '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(size));
   if (static_cast<std::uintmax_t>(in.gcount()) != size) return nullptr;
-  return prepare(path, bytes);
+  return prepare(path, std::move(bytes));
 }
 
 http::Response StaticFiles::answer(const http::Request& request, std::string_view path) const {

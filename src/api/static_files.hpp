@@ -81,7 +81,7 @@ class StaticFiles {
   // The file at `path` (relative to web/), or null when there is none.
   std::shared_ptr<const File> find(std::string_view path) const;
   // A file as served: HTML gets the site's values.
-  std::shared_ptr<const File> prepare(std::string_view path, std::string_view bytes) const;
+  std::shared_ptr<const File> prepare(std::string_view path, std::string bytes) const;
   http::Response answer(const http::Request& request, std::string_view path) const;
 
   std::string web_dir_;  // canonical folder, or empty
