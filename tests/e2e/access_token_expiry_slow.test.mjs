@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera } from './support/tessera.mjs';
-import { client, signup, jwtClaims, sleep } from './support/http.mjs';
+import { sleep } from './support/wait.mjs';
+import { client, signup, jwtClaims } from './support/http.mjs';
 import { assertInvalidToken, assertTokenResponse } from './support/expect.mjs';
 
 test('(slow, ~62 s) an access token is refused once exp plus the leeway has passed, and a refresh then gives a working one', { timeout: 90_000 }, async () => {

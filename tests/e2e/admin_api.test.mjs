@@ -3,25 +3,21 @@
 // them, the exact shapes (checked against docs/openapi.json), and what each change does to the
 // account's tokens: disabling and deleting stop them at once, a role change shows in the next
 // access token and not before, and an admin cannot lock themselves out.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, uniqueEmail, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
+import { signup, login, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertInvalidToken, BARE_CHALLENGE } from './support/expect.mjs';
 import { assertDocumented } from './support/openapi.mjs';
 import { makeAdmin } from './support/admin.mjs';
 
-let t;
-let api;
+const t = useTessera();
+const { api } = t;
 let admin; // a session of an admin
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
+setUp(async () => {
   admin = await makeAdmin(t, api);
-});
-after(async () => {
-  await t?.stop();
 });
 
 const as = (session) => ({ token: session.access });

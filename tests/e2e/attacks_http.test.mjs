@@ -4,26 +4,18 @@
 // request hidden in it never runs), oversized heads (431) and bodies (413, answered from
 // Content-Length before the body is sent), and slow clients (dropped within
 // TESSERA_READ_TIMEOUT of their first byte, without holding up anyone else).
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { startTessera } from './support/tessera.mjs';
-import { client, uniqueEmail, GOOD_PASSWORD, sleep } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { sleep } from './support/wait.mjs';
+import { client, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 
 const READ_TIMEOUT_S = 2;
 
-let server;  // defaults: 64 KiB bodies, 16 KiB heads
-let slow;    // TESSERA_READ_TIMEOUT=2s
-before(async () => {
-  [server, slow] = await Promise.all([
-    startTessera(),
-    startTessera({ env: { TESSERA_READ_TIMEOUT: `${READ_TIMEOUT_S}s` } }),
-  ]);
-});
-after(async () => {
-  await Promise.all([server?.stop(), slow?.stop()]);
-});
+const server = useTessera(); // defaults: 64 KiB bodies, 16 KiB heads
+const slow = useTessera({ env: { TESSERA_READ_TIMEOUT: `${READ_TIMEOUT_S}s` } });
 
 // ---------------------------------------------------------------------------------- helpers
 

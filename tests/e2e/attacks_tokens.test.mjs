@@ -9,11 +9,11 @@
 // Forging needs something to sign with: the asymmetric servers are attacked only with their
 // public keys (and keys we generate); the HS256 server runs with a secret we chose, so that a
 // token can be spoilt in exactly one way while everything else about it is right.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, generateKeyPairSync, sign as signWithKey } from 'node:crypto';
 import { createServer } from 'node:http';
-import { startTessera } from './support/tessera.mjs';
+import { useTessera } from './support/tessera.mjs';
 import { client, signup, jwtHeader, jwtClaims } from './support/http.mjs';
 import { assertInvalidToken, assertProblem } from './support/expect.mjs';
 import { tokenOf } from './support/email.mjs';
@@ -21,19 +21,12 @@ import { tokenOf } from './support/email.mjs';
 const HS_SECRET = 'attack-suite-hs256-secret-0123456789-abcdefghij';
 const ASYMMETRIC = ['EdDSA', 'ES256', 'RS256'];
 
-const servers = {};
-before(async () => {
-  const started = await Promise.all([
-    startTessera({ env: { TESSERA_JWT_ALG: 'EdDSA' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),
-  ]);
-  [servers.EdDSA, servers.ES256, servers.RS256, servers.HS256] = started;
-});
-after(async () => {
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-});
+const servers = {
+  EdDSA: useTessera({ env: { TESSERA_JWT_ALG: 'EdDSA' } }),
+  ES256: useTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
+  RS256: useTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
+  HS256: useTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),
+};
 
 // ---------------------------------------------------------------------------------- helpers
 

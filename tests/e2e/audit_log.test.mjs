@@ -2,25 +2,21 @@
 // with its time, the user it concerns, who acted (an admin or the CLI), and the IP and user
 // agent of the request; the filters (user, event, since, until) and the paging work as
 // documented (docs/openapi.json).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
+import { signup, login, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem } from './support/expect.mjs';
 import { assertDocumented } from './support/openapi.mjs';
 import { makeAdmin } from './support/admin.mjs';
 import { runCli } from './support/cli.mjs';
 
-let t;
-let api;
+const t = useTessera();
+const { api } = t;
 let admin;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
+setUp(async () => {
   admin = await makeAdmin(t, api);
-});
-after(async () => {
-  await t?.stop();
 });
 
 // GET /admin/audit with these filters, checked against the document; the page's body.

@@ -2,25 +2,21 @@
 // (its maintenance loop purges 30 s after start, then every 10 minutes) and keeps younger ones;
 // a retention under a day is refused at start-up. (Waiting ~30 s for the first purge is the
 // point of this file, so it is kept apart from the faster audit suite.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
+import { signup } from './support/http.mjs';
 import { makeAdmin } from './support/admin.mjs';
 import { runCli, tempDir } from './support/cli.mjs';
 
-let t;
-let api;
+const t = useTessera({ env: { TESSERA_AUDIT_RETENTION: '2d' } });
+const { api } = t;
 let admin;
-before(async () => {
-  t = await startTessera({ env: { TESSERA_AUDIT_RETENTION: '2d' } });
-  api = client(t.url);
+setUp(async () => {
   admin = await makeAdmin(t, api);
-});
-after(async () => {
-  await t?.stop();
 });
 
 const HOUR_MS = 3600 * 1000;

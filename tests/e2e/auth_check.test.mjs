@@ -3,29 +3,28 @@
 // query's guards, revocation at once, no per-IP limit, and header values that can never carry
 // CR/LF or non-ASCII bytes. Then behind a real nginx (Debian's, `auth_request`) in front of a
 // small upstream, all on loopback: what reaches the upstream, and what nginx refuses.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startTessera } from './support/tessera.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
 import { startNginx } from './support/nginx.mjs';
 import { makeAdmin } from './support/admin.mjs';
 import { runCli } from './support/cli.mjs';
 import { tokenOf } from './support/email.mjs';
-import { client, signup, login, uniqueEmail, jwtHeader, jwtClaims, signHs256 } from './support/http.mjs';
+import { signup, login, uniqueEmail, jwtHeader, jwtClaims, signHs256 } from './support/http.mjs';
 import { assertProblem, assertInvalidToken, BARE_CHALLENGE } from './support/expect.mjs';
 
 const HS_SECRET = 'auth-check-suite-hs256-secret-0123456789-abcdef';
-let t, api, hs, hsApi, upstream, nginx;
+// Rate limits on (the default), to show that none applies to /auth/check.
+const t = useTessera({ env: { TESSERA_RATE_LIMITS: 'on' } });
+// An HS256 server, so that a token can carry claims the server would never write.
+const hs = useTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } });
+const [api, hsApi] = [t.api, hs.api];
+let upstream, nginx;
 const seen = [];  // the headers each request reaching the upstream carried
 
-before(async () => {
-  // Rate limits on (the default), to show that none applies to /auth/check.
-  t = await startTessera({ env: { TESSERA_RATE_LIMITS: 'on' } });
-  api = client(t.url);
-  // An HS256 server, so that a token can carry claims the server would never write.
-  hs = await startTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } });
-  hsApi = client(hs.url);
-
+setUp(async () => {
   upstream = createServer((req, res) => {
     seen.push({ url: req.url, headers: req.headers, raw: req.rawHeaders });
     res.setHeader('content-type', 'application/json');
@@ -74,7 +73,6 @@ before(async () => {
 after(async () => {
   await nginx?.stop();
   await new Promise((r) => (upstream ? upstream.close(r) : r()));
-  await Promise.all([t?.stop(), hs?.stop()]);
 });
 
 const check = (token, query = '', server = api) => server.get(`/auth/check${query}`, { token });

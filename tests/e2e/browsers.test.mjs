@@ -1,9 +1,9 @@
 // What browsers see (SPEC §1, §2): CORS for the origins in TESSERA_CORS_ORIGINS only, CSRF
 // refusals for cookie-authenticated POSTs and logins from other sites, and the refresh cookie's
 // Secure flag and __Secure- prefix.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera } from './support/tessera.mjs';
+import { startTessera, useTessera } from './support/tessera.mjs';
 import { client, signup, setCookies, refreshCookie, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertTokenResponse, assertInvalidToken } from './support/expect.mjs';
 
@@ -11,15 +11,8 @@ const APP = 'https://app.example.com';
 const DEV = 'http://localhost:3001';
 const EVIL = 'https://evil.example.net';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera({ env: { TESSERA_CORS_ORIGINS: `${APP}, ${DEV}` } });
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera({ env: { TESSERA_CORS_ORIGINS: `${APP}, ${DEV}` } });
+const { api } = t;
 
 const lower = (s) => (s ?? '').toLowerCase();
 const listOf = (s) => lower(s).split(',').map((x) => x.trim()).filter(Boolean);

@@ -4,23 +4,17 @@
 // every 500 ms), a rotated key signs new tokens within ~6 s (keys reload every 5 s) while
 // tokens of the old key still verify (here and with the npm `jose` library against the JWKS),
 // and a key retired with --force stops verifying once the server reloads.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, jwtClaims, jwtHeader } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { signup, login, jwtClaims, jwtHeader } from './support/http.mjs';
 import { assertProblem, assertInvalidToken } from './support/expect.mjs';
-import { runCli, jsonLines, eventually } from './support/cli.mjs';
+import { eventually } from './support/wait.mjs';
+import { runCli, jsonLines } from './support/cli.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera();
+const { api } = t;
 
 const cli = (...args) => runCli(args, { dir: t.dir });
 const dataStatus = async (token) => (await api.get('/data', { token })).status;

@@ -14,7 +14,7 @@ import { assertTokenResponse } from './support/expect.mjs';
 import {
   afterOutboxCatchesUp, mailsTo, outboxList, runCli, sqlite, startMailTessera, tokenOf,
 } from './support/email.mjs';
-import { eventually } from './support/cli.mjs';
+import { eventually } from './support/wait.mjs';
 
 const cleanups = [];
 after(async () => {

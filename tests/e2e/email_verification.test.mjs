@@ -2,27 +2,17 @@
 // real SMTP server on loopback that requires STARTTLS before AUTH, with a per-run self-signed
 // certificate given as TESSERA_SMTP_CA_FILE; every link is the one that arrived in the mail,
 // followed as a browser (or a mail scanner) would.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSmtpServer } from './support/smtp.mjs';
+import { useSmtpServer } from './support/smtp.mjs';
 import { GOOD_PASSWORD, jwtClaims, rawRequest, refreshCookie, signup, uniqueEmail } from './support/http.mjs';
 import { assertProblem } from './support/expect.mjs';
 import {
-  afterOutboxCatchesUp, formOf, mailsTo, outboxList, pathOf, runCli, sqlite, startMailTessera, submitForm, tokenOf,
+  afterOutboxCatchesUp, formOf, mailsTo, outboxList, pathOf, runCli, sqlite, useMailTessera, submitForm, tokenOf,
 } from './support/email.mjs';
 
-let smtp;
-let server; // { tessera, api, publicUrl }
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startMailTessera({ smtp });
-});
-
-after(async () => {
-  await server?.tessera.stop();
-  await smtp?.close();
-});
+const smtp = useSmtpServer();
+const server = useMailTessera({ smtp }); // { tessera, api, publicUrl }
 
 // Signs up a fresh account and resolves with it and the verification mail it was sent.
 async function signupWithMail(api = server.api) {

@@ -1,29 +1,19 @@
 // Seed 001 compatibility (SPEC §2): the Flutter app posts forms to POST /signup and POST /login,
 // reads the access token as the text/plain body, decodes its payload for the username, and sends
 // it back as a bare `Authorization: <jwt>` to GET /data.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
-import { startTessera } from './support/tessera.mjs';
-import { client, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { jwtClaims, GOOD_PASSWORD, uniqueName } from './support/http.mjs';
 import { assertProblem, assertInvalidToken } from './support/expect.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
-
-let n = 0;
-const uniqueName = () => `flutter_${process.pid % 10000}_${Date.now() % 1e6}_${++n}`;
+const t = useTessera();
+const { api } = t;
 
 // What the Flutter app does: attemptSignUp, then attemptLogIn; returns the JWT text.
 async function flutterAccount() {
-  const username = uniqueName();
+  const username = uniqueName('flutter');
   const created = await api.post('/signup', { form: { username, password: GOOD_PASSWORD } });
   assert.equal(created.status, 201, created.text);
   const res = await api.post('/login', { form: { username, password: GOOD_PASSWORD } });
@@ -32,23 +22,23 @@ async function flutterAccount() {
 }
 
 test('POST /signup with a form answers 201', async () => {
-  const res = await api.post('/signup', { form: { username: uniqueName(), password: GOOD_PASSWORD } });
+  const res = await api.post('/signup', { form: { username: uniqueName('flutter'), password: GOOD_PASSWORD } });
   assert.equal(res.status, 201, res.text);
 });
 
 test('POST /signup again with the same username answers 409 account_exists', async () => {
-  const username = uniqueName();
+  const username = uniqueName('flutter');
   assert.equal((await api.post('/signup', { form: { username, password: GOOD_PASSWORD } })).status, 201);
   assertProblem(await api.post('/signup', { form: { username, password: GOOD_PASSWORD } }), 409, 'account_exists');
   assertProblem(await api.post('/signup', { form: { username: username.toUpperCase(), password: `${GOOD_PASSWORD}-2` } }), 409, 'account_exists');
 });
 
 test('POST /signup with a password the policy refuses is 422 weak_password', async () => {
-  assertProblem(await api.post('/signup', { form: { username: uniqueName(), password: 'abcd' } }), 422, 'weak_password');
+  assertProblem(await api.post('/signup', { form: { username: uniqueName('flutter'), password: 'abcd' } }), 422, 'weak_password');
 });
 
 test('POST /login with a form answers 200 whose text/plain body is the access token, not cacheable', async () => {
-  const username = uniqueName();
+  const username = uniqueName('flutter');
   assert.equal((await api.post('/signup', { form: { username, password: GOOD_PASSWORD } })).status, 201);
   const res = await api.post('/login', { form: { username, password: GOOD_PASSWORD } });
   assert.equal(res.status, 200);
@@ -79,7 +69,7 @@ test('POST /login with a wrong password or an unknown username answers 401', asy
   const { username } = await flutterAccount();
   const wrong = await api.post('/login', { form: { username, password: `${GOOD_PASSWORD}x` } });
   assertProblem(wrong, 401, 'invalid_credentials');
-  const unknown = await api.post('/login', { form: { username: uniqueName(), password: GOOD_PASSWORD } });
+  const unknown = await api.post('/login', { form: { username: uniqueName('flutter'), password: GOOD_PASSWORD } });
   assertProblem(unknown, 401, 'invalid_credentials');
   assert.equal(unknown.text, wrong.text);
 });
@@ -105,7 +95,7 @@ test('a bare JWT of an ended session is refused like a Bearer one', async () => 
 });
 
 test('POST /login from a page on another site is 403 csrf_rejected', async () => {
-  const username = uniqueName();
+  const username = uniqueName('flutter');
   assert.equal((await api.post('/signup', { form: { username, password: GOOD_PASSWORD } })).status, 201);
   const res = await api.post('/login', { form: { username, password: GOOD_PASSWORD }, headers: { origin: 'https://evil.example.net' } });
   assertProblem(res, 403, 'csrf_rejected');

@@ -1,21 +1,15 @@
 // POST /auth/logout, POST /auth/logout-all, GET /auth/me, GET /auth/sessions and
 // DELETE /auth/sessions/{id} (SPEC §2, §3): revocation is immediate and scoped exactly.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, setCookies, sleep } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { sleep } from './support/wait.mjs';
+import { signup, login, setCookies } from './support/http.mjs';
 import { assertProblem, assertInvalidToken, assertTokenResponse, BARE_CHALLENGE } from './support/expect.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera();
+const { api } = t;
 
 const refresh = (token) => api.post('/auth/refresh', { json: { refresh_token: token } });
 

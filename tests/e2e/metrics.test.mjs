@@ -3,22 +3,15 @@
 // counters that move by exactly what happened between two scrapes: logins and refreshes by
 // outcome, requests by route/method/status, refused access tokens by reason, the outbox by
 // state, revocations held in memory. One server for this file, used by one test at a time.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { signup, login } from './support/http.mjs';
 import { assertProblem, assertInvalidToken } from './support/expect.mjs';
-import { eventually } from './support/cli.mjs';
+import { eventually } from './support/wait.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera();
+const { api } = t;
 
 // ------------------------------------------------------------------- the exposition format
 

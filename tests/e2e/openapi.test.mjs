@@ -3,24 +3,17 @@
 // valid JSON Schema 2020-12, and a description of what the running server really answers —
 // every documented operation exists and answers only documented statuses and shapes.
 // (tests/unit/api/openapi_test.cpp checks the document against the route table itself.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { validate, compileErrors } from '@readme/openapi-parser';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { signup, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem } from './support/expect.mjs';
 import { DOC, DOC_TEXT, assertDocumented, assertSchema, makeAjv } from './support/openapi.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera();
+const { api } = t;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const operations = () => Object.entries(DOC.paths).flatMap(([path, item]) =>

@@ -3,23 +3,18 @@
 // access token held in memory only with the refresh token in the HttpOnly cookie, and the
 // refresh-once-and-retry on a 401. Every test fails on a console error or an uncaught exception
 // in any page (support/browser.mjs) and keeps a screenshot when it fails.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { startTessera } from './support/tessera.mjs';
+import { useTessera } from './support/tessera.mjs';
 import { client, signup, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertInvalidToken } from './support/expect.mjs';
 import { PAGE_ENV, PHONE, closeBrowser, messageIn, overflowsHorizontally, pageTest } from './support/browser.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera({ env: PAGE_ENV });
-  api = client(t.url);
-});
+const t = useTessera({ env: PAGE_ENV });
+const { api } = t;
 after(async () => {
   await closeBrowser();
-  await t?.stop();
 });
 
 const NEW_PASSWORD = 'Another-Long-Passphrase-Quokka-77';

@@ -1,28 +1,25 @@
 // The users page (/admin) in headless Chromium: an admin searches, disables a user (who can no
 // longer log in, and is told so), enables them again and sets roles; someone without the admin
 // role is told the page is not for them.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
+import { signup, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertInvalidToken } from './support/expect.mjs';
 import { runCli } from './support/cli.mjs';
 import { PAGE_ENV, PHONE, closeBrowser, messageIn, overflowsHorizontally, pageTest } from './support/browser.mjs';
 
-let t;
-let api;
+const t = useTessera({ env: PAGE_ENV });
+const { api } = t;
 let admin;
-
-before(async () => {
-  t = await startTessera({ env: PAGE_ENV });
-  api = client(t.url);
+setUp(async () => {
   admin = await signup(api, { email: uniqueEmail('pages-admin') });
   const made = await runCli(['user', 'set-role', admin.email, 'admin'], { dir: t.dir });
   assert.equal(made.code, 0, made.stderr);
 });
 after(async () => {
   await closeBrowser();
-  await t?.stop();
 });
 
 async function logIn(page, email, password = GOOD_PASSWORD) {

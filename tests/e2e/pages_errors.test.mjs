@@ -3,40 +3,32 @@
 // (TESSERA_RATE_LIMIT_LOGIN_IP=2/1m) with their Retry-After, a real 403 email_not_verified
 // (TESSERA_REQUIRE_VERIFIED) with the resend button, a server that cannot be reached, and
 // TESSERA_WEB_DIR serving a folder without letting a request out of it.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startTessera } from './support/tessera.mjs';
+import { useTessera } from './support/tessera.mjs';
 import { client, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { PAGE_ENV, closeBrowser, messageIn, pageTest } from './support/browser.mjs';
 import { DOC } from './support/openapi.mjs';
 
-let plain; // defaults
-let limited; // rate limits on: two logins a minute from one IP
-let strict; // TESSERA_REQUIRE_VERIFIED=true
-let folder; // TESSERA_WEB_DIR
-let webDir;
-
 const editedPage = (text) => `<!doctype html><title>edited</title><link rel="icon" href="/assets/favicon.svg"><p>${text}</p>\n`;
 
-before(async () => {
-  webDir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
-  cpSync(resolve(import.meta.dirname, '../../web'), webDir, { recursive: true });
-  writeFileSync(join(webDir, 'forgot-password.html'), editedPage('Edited in the folder.'));
-  symlinkSync('/etc/passwd', join(webDir, 'assets', 'passwd.txt'));
-  symlinkSync(join(webDir, 'assets', 'tessera.css'), join(webDir, 'assets', 'linked.css'));
-  [plain, limited, strict, folder] = await Promise.all([
-    startTessera({ env: PAGE_ENV }),
-    startTessera({ env: { ...PAGE_ENV, TESSERA_RATE_LIMITS: 'on', TESSERA_RATE_LIMIT_LOGIN_IP: '2/1m' } }),
-    startTessera({ env: { ...PAGE_ENV, TESSERA_REQUIRE_VERIFIED: 'true' } }),
-    startTessera({ env: { TESSERA_WEB_DIR: webDir } }),
-  ]);
-});
+// The folder of the TESSERA_WEB_DIR server: the pages, one of them edited, and two links.
+const webDir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
+cpSync(resolve(import.meta.dirname, '../../web'), webDir, { recursive: true });
+writeFileSync(join(webDir, 'forgot-password.html'), editedPage('Edited in the folder.'));
+symlinkSync('/etc/passwd', join(webDir, 'assets', 'passwd.txt'));
+symlinkSync(join(webDir, 'assets', 'tessera.css'), join(webDir, 'assets', 'linked.css'));
+
+const plain = useTessera({ env: PAGE_ENV }); // defaults
+// Rate limits on: two logins a minute from one IP.
+const limited = useTessera({ env: { ...PAGE_ENV, TESSERA_RATE_LIMITS: 'on', TESSERA_RATE_LIMIT_LOGIN_IP: '2/1m' } });
+const strict = useTessera({ env: { ...PAGE_ENV, TESSERA_REQUIRE_VERIFIED: 'true' } });
+const folder = useTessera({ env: { TESSERA_WEB_DIR: webDir } });
 after(async () => {
   await closeBrowser();
-  await Promise.all([plain, limited, strict, folder].map((s) => s?.stop()));
   rmSync(webDir, { recursive: true, force: true });
 });
 

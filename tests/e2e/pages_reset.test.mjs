@@ -2,25 +2,18 @@
 // server on loopback: the forgot page, the mailed link, the reset page (server-rendered, here
 // enhanced by its module: the policy's reasons under the field, the outcome without a page
 // load), logging in with the new password, and a dead link explained.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSmtpServer } from './support/smtp.mjs';
-import { startMailTessera } from './support/email.mjs';
+import { useSmtpServer } from './support/smtp.mjs';
+import { useMailTessera } from './support/email.mjs';
 import { signup, uniqueEmail } from './support/http.mjs';
 import { assertInvalidToken } from './support/expect.mjs';
 import { PAGE_ENV, closeBrowser, messageIn, pageTest } from './support/browser.mjs';
 
-let smtp;
-let server;
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startMailTessera({ smtp, env: PAGE_ENV });
-});
+const smtp = useSmtpServer();
+const server = useMailTessera({ smtp, env: PAGE_ENV });
 after(async () => {
   await closeBrowser();
-  await server?.tessera.stop();
-  await smtp?.close();
 });
 
 const base = () => server.publicUrl;

@@ -3,24 +3,17 @@
 // server's weak_password reasons, 409 for a taken address, the verification mail, its link's
 // confirm page and confirmation, the account page showing the address verified, and the
 // resend button.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSmtpServer } from './support/smtp.mjs';
-import { startMailTessera, mailsTo, sqlite, tokenOf } from './support/email.mjs';
+import { useSmtpServer } from './support/smtp.mjs';
+import { useMailTessera, mailsTo, sqlite, tokenOf } from './support/email.mjs';
 import { signup, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { PAGE_ENV, closeBrowser, messageIn, pageTest } from './support/browser.mjs';
 
-let smtp;
-let server; // { tessera, api, publicUrl }
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startMailTessera({ smtp, env: PAGE_ENV });
-});
+const smtp = useSmtpServer();
+const server = useMailTessera({ smtp, env: PAGE_ENV }); // { tessera, api, publicUrl }
 after(async () => {
   await closeBrowser();
-  await server?.tessera.stop();
-  await smtp?.close();
 });
 
 const base = () => server.publicUrl;

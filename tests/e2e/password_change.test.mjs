@@ -1,22 +1,15 @@
 // POST /auth/password (SPEC §2, §4): a token response for this client, and every earlier
 // session and access token revoked, the caller's own included; refusals change nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { signup, login, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertInvalidToken, assertTokenResponse, BARE_CHALLENGE } from './support/expect.mjs';
 
 const NEW_PASSWORD = 'Brand-new Lighthouse Quartz 77';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
+const t = useTessera();
+const { api } = t;
 
 const refresh = (token) => api.post('/auth/refresh', { json: { refresh_token: token } });
 const change = (s, json, opts = {}) => api.post('/auth/password', { token: s.access, json, ...opts });

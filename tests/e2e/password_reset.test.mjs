@@ -1,29 +1,19 @@
 // Password reset end to end (SPEC §2 forgot and reset, §3 one-time tokens, §5): the reset link
 // arrives through a real SMTP server (STARTTLS before AUTH, self-signed CA file), a reset with it
 // ends every earlier session at once, and the hosted reset page works as a plain HTML form.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSmtpServer } from './support/smtp.mjs';
+import { useSmtpServer } from './support/smtp.mjs';
 import { GOOD_PASSWORD, login, signup, uniqueEmail } from './support/http.mjs';
 import { assertInvalidToken, assertProblem, assertTokenResponse } from './support/expect.mjs';
 import {
-  afterOutboxCatchesUp, formOf, mailsTo, outboxList, pathOf, startMailTessera, submitForm, tokenOf,
+  afterOutboxCatchesUp, formOf, mailsTo, outboxList, pathOf, useMailTessera, submitForm, tokenOf,
 } from './support/email.mjs';
 
 const NEW_PASSWORD = 'Reset-e2e-Battery-Staple-91';
 
-let smtp;
-let server;
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startMailTessera({ smtp });
-});
-
-after(async () => {
-  await server?.tessera.stop();
-  await smtp?.close();
-});
+const smtp = useSmtpServer();
+const server = useMailTessera({ smtp });
 
 const isReset = (address) => (m) => m.to.includes(address) && m.links.some((l) => l.includes('/reset-password?'));
 

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera } from './support/tessera.mjs';
 import { startPostgres } from './support/postgres.mjs';
-import { eventually } from './support/cli.mjs';
-import { client, signup, login, sleep } from './support/http.mjs';
+import { sleep, eventually } from './support/wait.mjs';
+import { client, signup, login } from './support/http.mjs';
 import { assertProblem, assertTokenResponse } from './support/expect.mjs';
 
 let pg, a, b, apiA, apiB;

@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera } from './support/tessera.mjs';
 import { startPostgres, databaseFor } from './support/postgres.mjs';
-import { runCli, eventually } from './support/cli.mjs';
+import { eventually } from './support/wait.mjs';
+import { runCli } from './support/cli.mjs';
 import { client, signup, login, uniqueEmail, GOOD_PASSWORD, jwtHeader, jwtClaims, signHs256 } from './support/http.mjs';
 import { assertProblem, assertTokenResponse, assertInvalidToken } from './support/expect.mjs';
 

@@ -17,9 +17,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, startTessera } from './support/tessera.mjs';
-import { client, signup, login, rawRequest, uniqueEmail, GOOD_PASSWORD, sleep } from './support/http.mjs';
+import { sleep } from './support/wait.mjs';
+import { client, signup, login, rawRequest, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertTokenResponse } from './support/expect.mjs';
-import { freePort } from './support/email.mjs';
+import { freePort } from './support/ports.mjs';
 
 const GENEROUS = {
   TESSERA_RATE_LIMITS: 'on',

@@ -1,27 +1,18 @@
 // POST /auth/refresh (SPEC §2, §3): rotation on every use, reuse detection that revokes the
 // whole session, the grace interval for concurrent tabs, and the cookie-only mode.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, login, setCookies, jwtClaims, sleep } from './support/http.mjs';
+import { useTessera } from './support/tessera.mjs';
+import { sleep } from './support/wait.mjs';
+import { signup, login, setCookies, jwtClaims } from './support/http.mjs';
 import { assertProblem, assertTokenResponse, assertInvalidToken, BARE_CHALLENGE } from './support/expect.mjs';
 
 // Three servers: the default grace (10 s), a 1 s grace to step past it, and no grace at all.
-let t, api, short, shortApi, none, noneApi;
-before(async () => {
-  [t, short, none] = await Promise.all([
-    startTessera(),
-    startTessera({ env: { TESSERA_REFRESH_REUSE_GRACE: '1s' } }),
-    startTessera({ env: { TESSERA_REFRESH_REUSE_GRACE: '0s' } }),
-  ]);
-  api = client(t.url);
-  shortApi = client(short.url);
-  noneApi = client(none.url);
-});
-after(async () => {
-  await Promise.all([t?.stop(), short?.stop(), none?.stop()]);
-});
+const t = useTessera();
+const short = useTessera({ env: { TESSERA_REFRESH_REUSE_GRACE: '1s' } });
+const none = useTessera({ env: { TESSERA_REFRESH_REUSE_GRACE: '0s' } });
+const [api, shortApi, noneApi] = [t.api, short.api, none.api];
 
 const refreshBody = (a, token) => a.post('/auth/refresh', { json: { refresh_token: token } });
 const refreshCookieOf = (a, cookie) => a.post('/auth/refresh', { cookie });

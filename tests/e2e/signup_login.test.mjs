@@ -1,26 +1,15 @@
 // POST /auth/signup and POST /auth/login (SPEC §2, §4): bodies as JSON or forms, the token
 // response and its cookie, identifier normalisation, field-level 400s, weak passwords, and a
 // login failure that does not tell an unknown account from a wrong password.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startTessera } from './support/tessera.mjs';
-import { client, signup, uniqueEmail, setCookies, jwtClaims, GOOD_PASSWORD } from './support/http.mjs';
+import { startTessera, useTessera } from './support/tessera.mjs';
+import { client, signup, uniqueEmail, setCookies, jwtClaims, GOOD_PASSWORD, uniqueName } from './support/http.mjs';
 import { assertProblem, assertTokenResponse, BARE_CHALLENGE } from './support/expect.mjs';
 
-let t;
-let api;
-before(async () => {
-  t = await startTessera();
-  api = client(t.url);
-});
-after(async () => {
-  await t?.stop();
-});
-
-// A username nobody else in this run has (3-32 characters of letters, digits, '_').
-let names = 0;
-const uniqueName = (tag = 'user') => `${tag}_${process.pid % 10000}_${Date.now() % 1e6}_${++names}`;
+const t = useTessera();
+const { api } = t;
 
 // The log line of the request that carried this X-Request-Id.
 const logOf = (id) => t.waitForLog((l) => l.msg === 'request' && l.request_id === id);

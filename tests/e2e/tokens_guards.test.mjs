@@ -2,12 +2,12 @@
 // RFC 6750 challenges, one public `invalid_token` for every failure with the precise reason in
 // the log, verification by the npm `jose` library against the JWKS, each signing algorithm,
 // and a verifier that pins the algorithm to the key and checks every claim.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import * as jose from 'jose';
-import { startTessera, BIN } from './support/tessera.mjs';
+import { startTessera, useTessera, BIN } from './support/tessera.mjs';
 import { client, signup, login, jwtHeader, jwtClaims, rawRequest, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertInvalidToken, BARE_CHALLENGE } from './support/expect.mjs';
 
@@ -15,19 +15,12 @@ const HS_SECRET = 'e2e-hs256-secret-0123456789-abcdefghijklmnop';
 const PUBLIC_URL = 'https://auth.e2e.example';
 
 // One server per signing algorithm; the EdDSA one also has a public URL.
-const servers = {};
-before(async () => {
-  const [eddsa, es256, rs256, hs256] = await Promise.all([
-    startTessera({ env: { TESSERA_JWT_ALG: 'EdDSA', TESSERA_PUBLIC_URL: PUBLIC_URL, TESSERA_COOKIE_SECURE: 'false' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
-    startTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),
-  ]);
-  Object.assign(servers, { EdDSA: eddsa, ES256: es256, RS256: rs256, HS256: hs256 });
-});
-after(async () => {
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-});
+const servers = {
+  EdDSA: useTessera({ env: { TESSERA_JWT_ALG: 'EdDSA', TESSERA_PUBLIC_URL: PUBLIC_URL, TESSERA_COOKIE_SECURE: 'false' } }),
+  ES256: useTessera({ env: { TESSERA_JWT_ALG: 'ES256' } }),
+  RS256: useTessera({ env: { TESSERA_JWT_ALG: 'RS256' } }),
+  HS256: useTessera({ env: { TESSERA_JWT_ALG: 'HS256', TESSERA_JWT_SECRET: HS_SECRET } }),
+};
 
 const b64 = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 // A compact JWS signed with HMAC-SHA256 from a header and claims given as objects or raw JSON.

@@ -4,7 +4,7 @@
 // and Debian's PyJWT — each an independent implementation, none of them Tessera's code. An
 // installation that already signs with another algorithm keeps it across the upgrade unless
 // TESSERA_JWT_ALG says otherwise.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,24 +14,22 @@ import { join, resolve } from 'node:path';
 import jsonwebtoken from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import * as jose from 'jose';
-import { startTessera } from './support/tessera.mjs';
+import { startTessera, useTessera } from './support/tessera.mjs';
+import { setUp } from './support/suite.mjs';
 import { client, signup, login, jwtHeader, jwtClaims } from './support/http.mjs';
 
 const run = promisify(execFile);
 const PYJWT = resolve(import.meta.dirname, 'support/pyjwt_verify.py');
 
-let t, api, issuer, jwksUri;
-before(async () => {
-  t = await startTessera();  // no TESSERA_JWT_ALG: the default
-  api = client(t.url);
+const t = useTessera(); // no TESSERA_JWT_ALG: the default
+const { api } = t;
+let issuer, jwksUri;
+setUp(async () => {
   const discovery = (await api.get('/.well-known/openid-configuration')).body;
   issuer = discovery.issuer;
   // The discovery document names the public URL (TESSERA_PUBLIC_URL); the test server listens
   // on a port of its own, so the JWKS is fetched from there.
   jwksUri = `${t.url}/.well-known/jwks.json`;
-});
-after(async () => {
-  await t?.stop();
 });
 
 // What passport-jwt does with `secretOrKeyProvider: jwksRsa.passportJwtSecret(...)`: the key for

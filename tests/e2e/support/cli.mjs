@@ -41,15 +41,3 @@ export function runCli(args, { dir, env = {}, input, timeoutMs = 20000 } = {}) {
 // The lines of a command's --json output, each parsed.
 export const jsonLines = (stdout) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-// Polls `check` (async, returns a truthy value when done) every `everyMs` until it succeeds or
-// `withinMs` has passed; resolves with the value and how long it took, or throws `what`.
-export async function eventually(check, { withinMs, everyMs = 50, what = 'the condition' }) {
-  const started = Date.now();
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return { value: last, ms: Date.now() - started };
-    if (Date.now() - started > withinMs) throw new Error(`${what} did not happen within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -1,30 +1,19 @@
 // Helpers for the email flows (verification, reset, the outbox) in the black-box suites:
 //
 //   const { tessera, api, publicUrl } = await startMailTessera({ smtp });  // links point at it
+//   const server = useMailTessera({ smtp });                                // for the whole file
 //   const page = await api.get(pathOf(link));                               // the page of a link
 //   const form = formOf(page.text);                                         // its one form
 //   await submitForm(publicUrl, form, { new_password: 'x' });               // as a browser would
 //   await outboxList(tessera.dir);                                          // `tessera outbox list --json`
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startTessera } from './tessera.mjs';
 import { runCli } from './cli.mjs';
 import { client } from './http.mjs';
-
-// A loopback port that was free a moment ago, so that TESSERA_PUBLIC_URL can name the server's
-// own address before it starts and the links in its mails can be followed as they are.
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './ports.mjs';
+import { ready, useForFile } from './suite.mjs';
 
 // Starts `tessera serve` whose TESSERA_PUBLIC_URL is its own address, delivering through `smtp`
 // (support/smtp.mjs) when given, to the log otherwise. `dir` restarts on an existing directory
@@ -40,6 +29,16 @@ export async function startMailTessera({ smtp, env = {}, dir, port, keepDir = fa
     env: { TESSERA_LISTEN: `127.0.0.1:${p}`, TESSERA_PUBLIC_URL: publicUrl, ...mailEnv, ...env },
   });
   return { tessera, api: client(tessera.url), publicUrl, port: p };
+}
+
+// startMailTessera for the whole test file (support/suite.mjs): the handle has its fields
+// (tessera, api, publicUrl, port) once the tests run. `smtp` may be a handle of useSmtpServer;
+// the server then starts once the SMTP server has.
+export function useMailTessera({ smtp, ...options } = {}) {
+  return useForFile(async () => {
+    if (smtp) await ready(smtp);
+    return startMailTessera({ smtp, ...options });
+  }, (server) => server.tessera.stop());
 }
 
 // The token a mailed link carries.

@@ -1,7 +1,10 @@
 // Small helpers over fetch for the black-box tests.
 import { createHmac } from 'node:crypto';
 
+// A client of the server at `base`: its URL, or a function giving it at each call (a server a
+// file declares with useTessera, whose URL is known once it has started).
 export function client(base) {
+  const urlOf = typeof base === 'function' ? base : () => base;
   const call = async (method, path, { json, form, headers = {}, token, cookie, raw } = {}) => {
     const h = { ...headers };
     let body;
@@ -16,7 +19,7 @@ export function client(base) {
     }
     if (token) h.authorization = `Bearer ${token}`;
     if (cookie) h.cookie = cookie;
-    const res = await fetch(base + path, { method, headers: h, body, redirect: 'manual' });
+    const res = await fetch(urlOf() + path, { method, headers: h, body, redirect: 'manual' });
     const text = await res.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
@@ -45,6 +48,12 @@ let counter = 0;
 export function uniqueEmail(tag = 'user') {
   counter += 1;
   return `${tag}-${process.pid}-${Date.now()}-${counter}@example.com`;
+}
+
+// A unique username for a test (letters, digits and underscores, within the 32-character limit).
+export function uniqueName(tag = 'user') {
+  counter += 1;
+  return `${tag}_${process.pid % 10000}_${Date.now() % 1e6}_${counter}`;
 }
 
 // A password every policy accepts.
@@ -138,6 +147,3 @@ export async function rawRequest(base, { method = 'GET', path = '/', headers = [
     });
   });
 }
-
-// Resolves after ms milliseconds: only for behaviour that is about time (grace, expiry).
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { freePort } from './email.mjs';
+import { freePort } from './ports.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
 

@@ -8,6 +8,7 @@
 //   mail.links[0]                                    // the verification or reset link
 //   await smtp.stop(); ... await smtp.start();       // "SMTP down, then up" on the same port
 //   await smtp.close();                              // stop and remove the certificate
+//   const smtp = useSmtpServer();                    // one for the whole file (support/suite.mjs)
 //
 // Modes: 'starttls' (default: port 587 style, STARTTLS offered and required before AUTH and
 // mail), 'tls' (implicit TLS, smtps://), and 'plain' (no TLS at all, and it would accept
@@ -18,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useForFile } from './suite.mjs';
 
 export const SMTP_HOST = '127.0.0.1';
 
@@ -212,4 +214,9 @@ export async function startSmtpServer({
       rmSync(cert.dir, { recursive: true, force: true });
     },
   };
+}
+
+// An SMTP server for the whole test file (support/suite.mjs), with startSmtpServer's options.
+export function useSmtpServer(options = {}) {
+  return useForFile(() => startSmtpServer(options), (smtp) => smtp.close());
 }

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { databaseFor, sharedPostgresUrl } from './postgres.mjs';
+import { client } from './http.mjs';
+import { useForFile } from './suite.mjs';
 
 export const BIN = process.env.TESSERA_BIN ?? resolve(import.meta.dirname, '../../../build/debug/tessera');
 
@@ -123,4 +125,16 @@ export async function startTessera({ env = {}, args = [], dir, keepDir = false, 
       await exited;
     },
   };
+}
+
+// A server for the whole test file (support/suite.mjs): the handle has startTessera's fields once
+// the tests run, and `api`, a client of it (support/http.mjs) usable at once. `options` are
+// startTessera's, or a function giving them when the server starts.
+export function useTessera(options = {}) {
+  const handle = useForFile(
+    () => startTessera(typeof options === 'function' ? options() : options),
+    (t) => t.stop(),
+  );
+  handle.api = client(() => handle.url);
+  return handle;
 }
