@@ -11,6 +11,13 @@ std::string_view to_string(TokenPurpose purpose) {
   return "verify_email";
 }
 
+std::optional<TokenPurpose> parse_token_purpose(std::string_view text) {
+  for (const auto purpose : {TokenPurpose::verify_email, TokenPurpose::reset_password}) {
+    if (text == to_string(purpose)) return purpose;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(MailState state) {
   switch (state) {
     case MailState::pending: return "pending";

@@ -16,6 +16,8 @@ enum class TokenPurpose {
 };
 
 std::string_view to_string(TokenPurpose purpose);
+// The purpose that to_string() names, or nothing for any other text.
+std::optional<TokenPurpose> parse_token_purpose(std::string_view text);
 
 struct OneTimeToken {
   std::string token_hash;  // SHA-256 of the token text, 32 raw bytes

@@ -104,7 +104,8 @@ domain::OneTimeToken read_one_time_token(const Row& r) {
   domain::OneTimeToken t;
   t.token_hash = r.blob(0);
   t.user_id = domain::UserId(r.text(1));
-  t.purpose = parse_purpose(r.text(2));
+  // The purpose column's CHECK admits only the names domain::to_string() makes.
+  t.purpose = domain::parse_token_purpose(r.text(2)).value_or(domain::TokenPurpose::verify_email);
   t.email = r.text(3);
   t.created_at = r.time(4);
   t.expires_at = r.time(5);

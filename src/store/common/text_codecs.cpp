@@ -44,10 +44,6 @@ std::string like_pattern(std::string_view text) {
   return p;
 }
 
-domain::TokenPurpose parse_purpose(std::string_view text) {
-  return text == "reset_password" ? domain::TokenPurpose::reset_password : domain::TokenPurpose::verify_email;
-}
-
 std::string_view revocation_kind_name(domain::RevocationEvent::Kind kind) {
   switch (kind) {
     case domain::RevocationEvent::Kind::session: return "session";

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "domain/one_time_token.hpp"
 #include "domain/revocation_event.hpp"
 
 namespace tessera::store {
@@ -20,9 +19,6 @@ std::vector<std::string> decode_roles(std::string_view text);
 // A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape character `\` in it
 // matching literally (used with ESCAPE '\').
 std::string like_pattern(std::string_view text);
-
-// The purpose column (its CHECK admits only the two names domain::to_string() makes).
-domain::TokenPurpose parse_purpose(std::string_view text);
 
 // The kind column of revocation_events: "session" or "user".
 std::string_view revocation_kind_name(domain::RevocationEvent::Kind kind);
