@@ -54,8 +54,8 @@ std::string signing_input(const std::string& token) { return token.substr(0, tok
 Alg alg_arg(const benchmark::State& state) { return static_cast<Alg>(state.range(0)); }
 
 void label(benchmark::State& state, const std::string& token) {
-  state.SetLabel(std::string(tessera::crypto::to_string(alg_arg(state))) + ", token " +
-                 std::to_string(token.size()) + " B");
+  state.SetLabel(std::string(tessera::crypto::to_string(alg_arg(state))) + ", token " + std::to_string(token.size()) +
+                 " B");
 }
 
 void BM_Sign(benchmark::State& state) {

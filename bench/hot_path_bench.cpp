@@ -9,9 +9,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -28,9 +28,9 @@
 #include "domain/key_ring.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/store.hpp"
-#include "store/open.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "store/open.hpp"
 
 namespace {
 

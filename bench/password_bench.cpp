@@ -55,9 +55,7 @@ void BM_CheckNewPasswordTypical(benchmark::State& state) { check_password(state,
 BENCHMARK(BM_CheckNewPasswordTypical)->Unit(benchmark::kMicrosecond);
 
 // The slowest shape for zxcvbn: one character repeated (every window is the same text, scored once).
-void BM_CheckNewPassword256BytesRepeated(benchmark::State& state) {
-  check_password(state, std::string(256, '1'));
-}
+void BM_CheckNewPassword256BytesRepeated(benchmark::State& state) { check_password(state, std::string(256, '1')); }
 BENCHMARK(BM_CheckNewPassword256BytesRepeated)->Unit(benchmark::kMicrosecond);
 
 void BM_CheckNewPassword256BytesMixed(benchmark::State& state) {

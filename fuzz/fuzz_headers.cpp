@@ -75,7 +75,8 @@ void check_bearer(const http::Request& req) {
   std::string_view h = req.header("authorization");
   if (h.size() > 7 && http::iequals(h.substr(0, 7), "bearer ")) h = trim_spaces(h.substr(7));
   FUZZ_CHECK(h == f.app.user_token || h == f.app.admin_token, "a token the fixture never issued authenticated");
-  FUZZ_CHECK(f.app.user_ids.count((*principal)->user_id.str()) == 1, "authenticated as an account the fixture never made");
+  FUZZ_CHECK(f.app.user_ids.count((*principal)->user_id.str()) == 1,
+             "authenticated as an account the fixture never made");
 }
 
 void check_cookies(const http::Request& req, std::string_view input) {

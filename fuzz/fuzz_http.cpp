@@ -152,7 +152,8 @@ void send_and_drain(std::uint16_t port, std::string_view bytes) {
   }
   char buf[16384];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     FUZZ_CHECK(left.count() > 0, "the server did not answer and close within 20 s");
     pollfd p{fd, static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0};
     const int ready = poll(&p, 1, static_cast<int>(left.count()));

@@ -40,11 +40,20 @@ bool utf8_ok(std::string_view s, std::size_t* points) {
     const auto b = static_cast<unsigned char>(s[i]);
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if (b < 0x80) { len = 1; cp = b; }
-    else if (b >= 0xC2 && b <= 0xDF) { len = 2; cp = b & 0x1F; }
-    else if (b >= 0xE0 && b <= 0xEF) { len = 3; cp = b & 0x0F; }
-    else if (b >= 0xF0 && b <= 0xF4) { len = 4; cp = b & 0x07; }
-    else return false;
+    if (b < 0x80) {
+      len = 1;
+      cp = b;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+      cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      cp = b & 0x0F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      cp = b & 0x07;
+    } else
+      return false;
     if (i + len > s.size()) return false;
     for (std::size_t k = 1; k < len; ++k) {
       const auto c = static_cast<unsigned char>(s[i + k]);
@@ -52,7 +61,7 @@ bool utf8_ok(std::string_view s, std::size_t* points) {
       cp = (cp << 6) | (c & 0x3F);
     }
     if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;  // overlong, too big
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                                              // surrogates
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                                               // surrogates
     i += len;
   }
   if (points != nullptr) *points = n;
@@ -63,7 +72,8 @@ bool all_finite(const bj::value& v) {
   if (v.is_double()) return std::isfinite(v.get_double());
   if (v.is_array()) return std::all_of(v.get_array().begin(), v.get_array().end(), all_finite);
   if (v.is_object()) {
-    return std::all_of(v.get_object().begin(), v.get_object().end(), [](const auto& kv) { return all_finite(kv.value()); });
+    return std::all_of(v.get_object().begin(), v.get_object().end(),
+                       [](const auto& kv) { return all_finite(kv.value()); });
   }
   return true;
 }

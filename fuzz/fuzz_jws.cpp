@@ -51,7 +51,7 @@ struct State {
 
 // The claim sets signed at start: valid under the rules, in the shapes the server issues.
 std::vector<bj::object> claim_sets() {
-  bj::object base{{"iss", kIssuer}, {"aud", kAudience},  {"sub", "usr_fuzz"}, {"sid", "ses_fuzz"},
+  bj::object base{{"iss", kIssuer}, {"aud", kAudience}, {"sub", "usr_fuzz"}, {"sid", "ses_fuzz"},
                   {"jti", "tok_1"}, {"iat", kNow - 10}, {"exp", kNow + 890}};
   std::vector<bj::object> out{base};
   bj::object with_roles = base;
@@ -260,8 +260,8 @@ void write_seeds(const std::string& dir) {
   const std::string claims = bj::serialize(claim_sets()[1]);
   for (std::size_t i = 0; i < fuzz::fixed_keys().size(); ++i) {
     const auto& key = *fuzz::fixed_keys()[i];
-    const std::string header = bj::serialize(bj::object{{"alg", crypto::to_string(key.alg())}, {"kid", key.kid()},
-                                                         {"typ", "at+jwt"}});
+    const std::string header =
+        bj::serialize(bj::object{{"alg", crypto::to_string(key.alg())}, {"kid", key.kid()}, {"typ", "at+jwt"}});
     write("signed", '\1', std::string(1, static_cast<char>(i)) + header + '\0' + claims);
   }
   for (const auto& key : fuzz::fixed_keys()) {

@@ -62,8 +62,9 @@ void check_times(std::string_view file) {
     const std::string again = format_rfc3339_ms(*t);
     auto back = parse_rfc3339(again);
     FUZZ_CHECK(back.has_value(), "parse_rfc3339 refuses what format_rfc3339_ms wrote");
-    FUZZ_CHECK(std::chrono::floor<std::chrono::milliseconds>(*back) == std::chrono::floor<std::chrono::milliseconds>(*t),
-               "a time changed on its way out and back in");
+    FUZZ_CHECK(
+        std::chrono::floor<std::chrono::milliseconds>(*back) == std::chrono::floor<std::chrono::milliseconds>(*t),
+        "a time changed on its way out and back in");
   }
 }
 

@@ -23,9 +23,9 @@
 
 namespace tessera::fuzz {
 
-inline constexpr std::string_view kUserTokenMark = "@TOKEN@";      // the user's access token
-inline constexpr std::string_view kAdminTokenMark = "@ADMIN@";     // the admin's access token
-inline constexpr std::string_view kRefreshTokenMark = "@REFRESH@";  // the user's refresh token
+inline constexpr std::string_view kUserTokenMark = "@TOKEN@";                   // the user's access token
+inline constexpr std::string_view kAdminTokenMark = "@ADMIN@";                  // the admin's access token
+inline constexpr std::string_view kRefreshTokenMark = "@REFRESH@";              // the user's refresh token
 inline constexpr std::string_view kPassword = "fuzz-Correct-Horse-Battery-91";  // every fixture account's
 inline constexpr std::string_view kLoginEmail = "login@fuzz.test";
 inline constexpr std::string_view kLoginUsername = "fuzzlogin";

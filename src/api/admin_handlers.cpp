@@ -81,10 +81,9 @@ Response admin_list_users(Services& s, Request& req) {
   if (!users) return http::problem(users.error());
   boost::json::array items;
   for (const auto& u : users->users) items.push_back(user_json(u));
-  return Response::json(200, boost::json::object{{"users", std::move(items)},
-                                                 {"page", *page},
-                                                 {"per_page", kPerPage},
-                                                 {"total", users->total}});
+  return Response::json(
+      200, boost::json::object{
+               {"users", std::move(items)}, {"page", *page}, {"per_page", kPerPage}, {"total", users->total}});
 }
 
 Response admin_get_user(Services& s, Request& req) {
@@ -156,10 +155,9 @@ Response admin_audit(Services& s, Request& req) {
                                         {"user_agent", e.user_agent},
                                         {"detail", e.detail}});
   }
-  return Response::json(200, boost::json::object{{"entries", std::move(items)},
-                                                 {"page", *page},
-                                                 {"per_page", kPerPage},
-                                                 {"total", entries->total}});
+  return Response::json(
+      200, boost::json::object{
+               {"entries", std::move(items)}, {"page", *page}, {"per_page", kPerPage}, {"total", entries->total}});
 }
 
 namespace {

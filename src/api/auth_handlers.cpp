@@ -23,9 +23,9 @@ struct Identifier {
 };
 
 Result<Identifier> identifier_of(const Body& body) {
-  for (const auto& [name, field] : {std::pair{"email", domain::IdentifierField::email},
-                                    std::pair{"username", domain::IdentifierField::username},
-                                    std::pair{"login", domain::IdentifierField::any}}) {
+  for (const auto& [name, field] :
+       {std::pair{"email", domain::IdentifierField::email}, std::pair{"username", domain::IdentifierField::username},
+        std::pair{"login", domain::IdentifierField::any}}) {
     auto v = body.string(name);
     if (!v) return std::move(v).error();
     if (*v && !(*v)->empty()) return Identifier{std::move(**v), field};
@@ -42,8 +42,10 @@ struct PresentedRefresh {
 Result<std::optional<PresentedRefresh>> presented_refresh(const Services& s, const Request& req, const Body& body) {
   auto from_body = body.string("refresh_token");
   if (!from_body) return std::move(from_body).error();
-  if (*from_body && !(*from_body)->empty()) return std::optional<PresentedRefresh>(PresentedRefresh{std::move(**from_body), false});
-  if (auto c = refresh_cookie_value(s.web, req)) return std::optional<PresentedRefresh>(PresentedRefresh{std::string(*c), true});
+  if (*from_body && !(*from_body)->empty())
+    return std::optional<PresentedRefresh>(PresentedRefresh{std::move(**from_body), false});
+  if (auto c = refresh_cookie_value(s.web, req))
+    return std::optional<PresentedRefresh>(PresentedRefresh{std::string(*c), true});
   return std::optional<PresentedRefresh>{};
 }
 
@@ -63,8 +65,8 @@ Response signup(Services& s, Request& req) {
   if (!outcome) return http::problem(outcome.error());
   if (outcome->tokens) return token_response(s.web, req, 201, *outcome->tokens);
   // TESSERA_REQUIRE_VERIFIED: no session until the email is verified.
-  return Response::json(201, boost::json::object{{"user", user_json(outcome->user)},
-                                                 {"email_verification_required", true}});
+  return Response::json(201,
+                        boost::json::object{{"user", user_json(outcome->user)}, {"email_verification_required", true}});
 }
 
 Response login(Services& s, Request& req) {
@@ -84,7 +86,8 @@ Response refresh(Services& s, Request& req) {
   if (!body) return http::problem(body.error());
   auto presented = presented_refresh(s, req, *body);
   if (!presented) return http::problem(presented.error());
-  if (!*presented) return http::problem(make_error(errc::invalid_refresh_token, "No refresh token was sent.", "refresh: none"));
+  if (!*presented)
+    return http::problem(make_error(errc::invalid_refresh_token, "No refresh token was sent.", "refresh: none"));
   auto tokens = s.sessions->refresh((*presented)->token, client_of(req));
   if (!tokens) {
     auto r = http::problem(tokens.error());
@@ -106,7 +109,8 @@ Response logout(Services& s, Request& req) {
     if (req.header_count("authorization") > 0) {
       return http::problem(make_error(errc::invalid_token, "", "logout: access token refused"));
     }
-    return http::problem(make_error(errc::missing_token, "Send the refresh token (cookie or body) or an access token."));
+    return http::problem(
+        make_error(errc::missing_token, "Send the refresh token (cookie or body) or an access token."));
   }
   Result<void> done = ok();
   if (*presented) done = s.sessions->logout_by_refresh_token((*presented)->token, client_of(req));
@@ -147,7 +151,8 @@ Response list_sessions(Services& s, Request& req) {
 
 Response delete_session(Services& s, Request& req) {
   const domain::SessionId id{std::string(req.param("id"))};
-  auto done = s.sessions->end_session(req.principal->user_id, id, domain::revoke_reason::kRevokedByUser, client_of(req));
+  auto done =
+      s.sessions->end_session(req.principal->user_id, id, domain::revoke_reason::kRevokedByUser, client_of(req));
   if (!done) return http::problem(done.error());
   return Response::no_content();
 }

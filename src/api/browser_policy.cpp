@@ -57,9 +57,9 @@ std::optional<http::Response> BrowserPolicy::before(http::Request& req) const {
   const bool origin_ok = origin.empty() || origin_allowed(origin, req);
   const bool cross_site = http::iequals(req.header("sec-fetch-site"), "cross-site");
   if (!origin_ok || (cross_site && !listed(origin))) {
-    return http::problem(make_error(errc::csrf_rejected, "This request came from a site that is not allowed.",
-                                    "csrf: origin '" + std::string(origin.substr(0, 100)) + "'" +
-                                        (cross_site ? " cross-site" : "")));
+    return http::problem(
+        make_error(errc::csrf_rejected, "This request came from a site that is not allowed.",
+                   "csrf: origin '" + std::string(origin.substr(0, 100)) + "'" + (cross_site ? " cross-site" : "")));
   }
   return std::nullopt;
 }

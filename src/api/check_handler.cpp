@@ -30,11 +30,12 @@ Result<CheckGuards> parse_guards(std::string_view query) {
       if (value->empty()) return make_error(errc::invalid_request, "role: name a role, as in ?role=admin");
       guards.roles.push_back(std::move(*value));
     } else if (key == "verified") {
-      if (*value != "true" && *value != "false") return make_error(errc::invalid_request, "verified: write true or false");
+      if (*value != "true" && *value != "false")
+        return make_error(errc::invalid_request, "verified: write true or false");
       guards.verified = *value == "true";
     } else {
-      return make_error(errc::invalid_request,
-                        "query: unknown parameter " + header_value(key.substr(0, 40)) + "; /auth/check takes role and verified");
+      return make_error(errc::invalid_request, "query: unknown parameter " + header_value(key.substr(0, 40)) +
+                                                   "; /auth/check takes role and verified");
     }
   }
   return guards;

@@ -10,8 +10,8 @@
 namespace tessera::api {
 
 struct Readiness {
-  std::function<bool()> draining;             // true once shutdown has begun
-  std::function<Result<void>()> database;     // a cheap round trip to the database
+  std::function<bool()> draining;          // true once shutdown has begun
+  std::function<Result<void>()> database;  // a cheap round trip to the database
 };
 
 http::Response healthz(http::Request& request);

@@ -9,11 +9,14 @@ http::Response metrics(Services& s, http::Request&) {
   if (s.outbox_counts) {
     if (auto counts = s.outbox_counts()) {
       for (const auto& [state, n] : *counts) {
-        registry.gauge("tessera_outbox_mails", "Mails in the outbox by state.", {{"state", std::string(domain::to_string(state))}})
+        registry
+            .gauge("tessera_outbox_mails", "Mails in the outbox by state.",
+                   {{"state", std::string(domain::to_string(state))}})
             .set(n);
       }
     } else {
-      registry.counter("tessera_db_errors_total", "Database operations that failed (not counting business refusals).").inc();
+      registry.counter("tessera_db_errors_total", "Database operations that failed (not counting business refusals).")
+          .inc();
     }
   }
   http::Response r;

@@ -12,19 +12,20 @@ boost::json::value or_null(const std::string& s) {
 }  // namespace
 
 http::Response data(http::Request& req) {
-  return http::Response::json(200, boost::json::object{{"data", "This is the secret data."},
-                                                      {"user_id", req.principal->user_id.str()}});
+  return http::Response::json(
+      200, boost::json::object{{"data", "This is the secret data."}, {"user_id", req.principal->user_id.str()}});
 }
 
 http::Response profile(http::Request& req) {
   const auto& p = *req.principal;
   return http::Response::json(
-      200, boost::json::object{{"id", p.user_id.str()}, {"username", or_null(p.username)}, {"email", or_null(p.email)}});
+      200,
+      boost::json::object{{"id", p.user_id.str()}, {"username", or_null(p.username)}, {"email", or_null(p.email)}});
 }
 
 http::Response verified_data(http::Request& req) {
   return http::Response::json(200, boost::json::object{{"data", "This is the secret data for verified accounts."},
-                                                      {"user_id", req.principal->user_id.str()}});
+                                                       {"user_id", req.principal->user_id.str()}});
 }
 
 }  // namespace tessera::api

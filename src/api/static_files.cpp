@@ -57,8 +57,8 @@ bool not_modified(std::string_view if_none_match, std::string_view etag) {
 bool plain_asset_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxAssetName || name.front() == '.') return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;

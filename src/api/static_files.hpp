@@ -40,7 +40,7 @@ std::string_view content_type_of(std::string_view name);
 
 // The HTML files of web/ the server renders itself (email_handlers.cpp), besides the page routes.
 namespace rendered {
-inline constexpr std::string_view kVerifyEmail = "verify-email.html";      // {{token}}
+inline constexpr std::string_view kVerifyEmail = "verify-email.html";  // {{token}}
 inline constexpr std::string_view kEmailVerified = "email-verified.html";
 inline constexpr std::string_view kResetPassword = "reset-password.html";  // {{token}}, {{message}}
 inline constexpr std::string_view kPasswordChanged = "password-changed.html";

@@ -77,7 +77,8 @@ Result<domain::ImportedUser> parse_user_line(std::string_view line, std::size_t 
       if (!at) return bad("created_at: an RFC 3339 time with its offset, e.g. 2026-01-02T03:04:05Z");
       u.created_at = *at;
     } else {
-      return bad("unknown member \"" + std::string(key) + "\" (the format has id, email, username, password_hash, "
+      return bad("unknown member \"" + std::string(key) +
+                 "\" (the format has id, email, username, password_hash, "
                  "email_verified, disabled, roles, created_at)");
     }
   }
@@ -160,9 +161,9 @@ boost::json::object import_report_json(const domain::ImportReport& report) {
     new_ids.push_back(boost::json::object{{"line", n.line}, {"given", n.given}, {"id", n.id}});
   }
   return boost::json::object{
-      {"imported", report.imported}, {"updated", report.updated}, {"unchanged", report.unchanged}, {"skipped", report.skipped},
-      {"refused", std::move(refused)}, {"new_ids", std::move(new_ids)}, {"dry_run", report.dry_run},
-      {"rolled_back", report.rolled_back},
+      {"imported", report.imported}, {"updated", report.updated},         {"unchanged", report.unchanged},
+      {"skipped", report.skipped},   {"refused", std::move(refused)},     {"new_ids", std::move(new_ids)},
+      {"dry_run", report.dry_run},   {"rolled_back", report.rolled_back},
   };
 }
 

@@ -8,9 +8,9 @@
 namespace tessera::api {
 
 struct WebSettings {
-  std::string public_url;                // "https://auth.example.com"
+  std::string public_url;                 // "https://auth.example.com"
   std::vector<std::string> cors_origins;  // allowed to call with credentials
-  bool cookie_secure = false;            // Secure flag and __Secure- prefix
+  bool cookie_secure = false;             // Secure flag and __Secure- prefix
   std::chrono::seconds refresh_ttl{7 * 86400};
   std::string product_name = "Tessera";
   int password_min_length = 8;  // TESSERA_PASSWORD_MIN_LENGTH, shown on the pages

@@ -35,7 +35,8 @@ void HttpMetrics::on_request(const http::Request& request, const http::Response&
     const std::string route = request.route.empty() ? "unmatched" : std::string(request.route);
     auto& registry = metrics::registry();
     Pair p{&registry.counter("tessera_http_requests_total", "HTTP requests answered, by route, method and status.",
-                             {{"route", route}, {"method", std::string(http::to_string(request.method))},
+                             {{"route", route},
+                              {"method", std::string(http::to_string(request.method))},
                               {"status", std::to_string(response.status)}}),
            &registry.histogram("tessera_http_request_duration_seconds",
                                "Time from the first byte of a request to its answer.", {{"route", route}})};

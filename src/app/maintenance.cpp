@@ -88,8 +88,7 @@ void Maintenance::loop() {
     if (now >= next_store_purge) {
       next_store_purge = now + kStorePurge;
       const auto wall = rt_.clock.now();
-      auto purged = rt_.db.store->write(
-          [&](domain::StoreTx& tx) { return tx.purge(wall - kKeepEndedSessions, wall); });
+      auto purged = rt_.db.store->write([&](domain::StoreTx& tx) { return tx.purge(wall - kKeepEndedSessions, wall); });
       if (purged && *purged > 0) log::info("purged").num("rows", static_cast<std::int64_t>(*purged));
       if (!purged) log::warn("purge_failed").str("reason", purged.error().reason);
       // The audit log keeps TESSERA_AUDIT_RETENTION (90 days by default), then forgets.

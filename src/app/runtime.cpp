@@ -94,8 +94,9 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   // The abuse controls first: the services take them as required collaborators.
   domain::RateLimits limits;
   limits.enabled = config.rate_limits;
-  limits.rules = {config.rate_limit_login_ip,       config.rate_limit_login_account, config.rate_limit_signup_ip,
-                  config.rate_limit_email_recipient, config.rate_limit_email_ip,     config.rate_limit_refresh_session};
+  limits.rules = {config.rate_limit_login_ip,  config.rate_limit_login_account,
+                  config.rate_limit_signup_ip, config.rate_limit_email_recipient,
+                  config.rate_limit_email_ip,  config.rate_limit_refresh_session};
   rt->limiter = std::make_unique<domain::RateLimiter>(limits, rt->clock);
   domain::SlowdownPolicy slowdown;
   slowdown.enabled = config.rate_limits;
@@ -117,9 +118,9 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      email_settings, std::move(*outbox_key), *rt->limiter, rt->clock,
                                                      rt->random);
-  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
-                                                          rt->settings, *rt->limiter, *rt->slowdown, *rt->email,
-                                                          rt->clock, rt->random);
+  rt->accounts =
+      std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
+                                               *rt->limiter, *rt->slowdown, *rt->email, rt->clock, rt->random);
 
   rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      rt->clock, rt->random);

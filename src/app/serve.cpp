@@ -118,8 +118,7 @@ int serve(const config::Config& config) {
   http::WorkerPool db_pool("db", db_workers, 1024);
 
   http::Server* server_ptr = nullptr;
-  api::Services services =
-      make_services(rt, [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); });
+  api::Services services = make_services(rt, [&server_ptr] { return server_ptr != nullptr && server_ptr->draining(); });
 
   const http::Router router = api::build_router(services);
   const api::BearerAuthenticator authenticator(*rt.tokens);
@@ -168,8 +167,8 @@ int serve(const config::Config& config) {
   std::unique_ptr<mail::Sender> sender;
   if (config.smtp_url.empty()) {
     sender = std::make_unique<mail::LogSender>();
-    log::warn("mail_to_log").str("detail",
-                                 "TESSERA_SMTP_URL is not set: mails and their links go to this log (development only)");
+    log::warn("mail_to_log")
+        .str("detail", "TESSERA_SMTP_URL is not set: mails and their links go to this log (development only)");
   } else {
     sender = std::make_unique<mail::SmtpSender>(smtp, rt.random, rt.clock);
   }

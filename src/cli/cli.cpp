@@ -12,16 +12,20 @@
 namespace tessera::cli {
 
 int main(int argc, char** argv) {
-  CLI::App app{"Tessera: a self-hosted authentication server (accounts, JWT access tokens, rotating refresh tokens, email verification).",
-               "tessera"};
+  CLI::App app{
+      "Tessera: a self-hosted authentication server (accounts, JWT access tokens, rotating refresh tokens, email "
+      "verification).",
+      "tessera"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every sub-command");
-  app.footer("Exit status: 0 success; 1 the thing asked for does not exist or the action is refused (message on "
-             "stderr); 2 bad usage or configuration. Every command reads the same configuration as `serve` "
-             "(TESSERA_DATABASE selects the database).");
+  app.footer(
+      "Exit status: 0 success; 1 the thing asked for does not exist or the action is refused (message on "
+      "stderr); 2 bad usage or configuration. Every command reads the same configuration as `serve` "
+      "(TESSERA_DATABASE selects the database).");
 
   Context ctx;
-  app.add_option("--config", ctx.sources.config_file, "TOML file with settings (flags and TESSERA_* variables override it)")
+  app.add_option("--config", ctx.sources.config_file,
+                 "TOML file with settings (flags and TESSERA_* variables override it)")
       ->check(CLI::ExistingFile);
 
   // Every setting is also a flag; flags beat TESSERA_* variables, which beat the TOML file.

@@ -59,8 +59,7 @@ int report(const Error& error) {
   if (!error.reason.empty()) text += " (" + error.reason + ")";
   std::cerr << "tessera: " << text << "\n";
   switch (error.code) {
-    case errc::invalid_request:
-      return kExitUsage;
+    case errc::invalid_request: return kExitUsage;
     default:  // not found, refused (forbidden, account_exists, weak_password, ...)
       return kExitRefused;
   }

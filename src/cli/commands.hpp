@@ -5,10 +5,10 @@
 #include <functional>
 #include <optional>
 
+#include "app/runtime.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "app/runtime.hpp"
 #include "store/open.hpp"
 
 namespace tessera::cli {

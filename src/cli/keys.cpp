@@ -62,7 +62,8 @@ void register_keys(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto* rotate = keys->add_subcommand("rotate", "Make a new signing key; the old one keeps verifying until its tokens expire");
+  auto* rotate =
+      keys->add_subcommand("rotate", "Make a new signing key; the old one keeps verifying until its tokens expire");
   static std::string alg;
   rotate->add_option("--alg", alg, "ES256, EdDSA or RS256 (default: the signing key's, or TESSERA_JWT_ALG when set)")
       ->check(CLI::IsMember({"EdDSA", "ES256", "RS256"}));
@@ -88,8 +89,9 @@ void register_keys(CLI::App& app, Context& ctx) {
       // Without TESSERA_JWT_ALG a server keeps whatever the stored signing key is; with it, a
       // server makes a key of that algorithm again.
       if (rt->config.origins.contains("jwt_alg") && used != rt->config.jwt_alg) {
-        std::cerr << "tessera: note: TESSERA_JWT_ALG is " << rt->config.jwt_alg << "; a server started with it makes a new "
-                  << rt->config.jwt_alg << " key again. Set TESSERA_JWT_ALG=" << used << " to keep this one.\n";
+        std::cerr << "tessera: note: TESSERA_JWT_ALG is " << rt->config.jwt_alg
+                  << "; a server started with it makes a new " << rt->config.jwt_alg
+                  << " key again. Set TESSERA_JWT_ALG=" << used << " to keep this one.\n";
       }
       return kExitOk;
     };

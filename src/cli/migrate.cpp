@@ -25,7 +25,8 @@ void register_migrate(CLI::App& app, Context& ctx) {
       auto& m = *opened->migrator;
       auto before = m.current_version();
       if (!before) {
-        std::cerr << "tessera: cannot read the schema version: " << before.error().detail << " " << before.error().reason << "\n";
+        std::cerr << "tessera: cannot read the schema version: " << before.error().detail << " "
+                  << before.error().reason << "\n";
         return kExitRefused;
       }
       auto ran = m.migrate();

@@ -38,7 +38,8 @@ void register_outbox(CLI::App& app, Context& ctx) {
   static std::string state;
   static std::size_t limit = 100;
   static bool list_json = false;
-  list->add_option("--state", state, "Only mails in this state")->check(CLI::IsMember({"pending", "sending", "sent", "dead"}));
+  list->add_option("--state", state, "Only mails in this state")
+      ->check(CLI::IsMember({"pending", "sending", "sent", "dead"}));
   list->add_option("--limit", limit, "At most this many (default 100)")->check(CLI::Range(1, 100000));
   list->add_flag("--json", list_json, "One JSON object per line");
   list->callback([&ctx] {
@@ -68,7 +69,8 @@ void register_outbox(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto* retry = outbox->add_subcommand("retry", "Send a pending or dead mail again now (ID), or every dead mail (--dead)");
+  auto* retry =
+      outbox->add_subcommand("retry", "Send a pending or dead mail again now (ID), or every dead mail (--dead)");
   retry->fallthrough();
   static std::int64_t id = 0;
   static bool all_dead = false;

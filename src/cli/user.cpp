@@ -22,9 +22,10 @@ void print_user(const domain::User& u, bool json) {
   }
   std::string roles;
   for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
-  std::cout << u.id.str() << "\t" << (u.email.empty() ? "-" : u.email) << "\t" << (u.username.empty() ? "-" : u.username)
-            << "\t" << (u.email_verified ? "verified" : "unverified") << "\t" << (u.disabled ? "disabled" : "enabled")
-            << "\t" << (roles.empty() ? "-" : roles) << "\t" << format_rfc3339(u.created_at) << "\n";
+  std::cout << u.id.str() << "\t" << (u.email.empty() ? "-" : u.email) << "\t"
+            << (u.username.empty() ? "-" : u.username) << "\t" << (u.email_verified ? "verified" : "unverified") << "\t"
+            << (u.disabled ? "disabled" : "enabled") << "\t" << (roles.empty() ? "-" : roles) << "\t"
+            << format_rfc3339(u.created_at) << "\n";
 }
 
 // Registers `tessera user NAME TARGET` commands that change one user and print it.
@@ -49,8 +50,10 @@ void register_user(CLI::App& app, Context& ctx) {
   static std::vector<std::string> roles;
   create->add_option("EMAIL", email, "The email address (may be empty: \"\" with --username)")->required();
   create->add_option("--username", username, "A username as well");
-  auto* pw = create->add_option("--password", password, "The password (visible in the process list: prefer --password-stdin)");
-  auto* pw_stdin = create->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin");
+  auto* pw =
+      create->add_option("--password", password, "The password (visible in the process list: prefer --password-stdin)");
+  auto* pw_stdin =
+      create->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin");
   pw->excludes(pw_stdin);
   create->add_flag("--verified", verified, "Mark the email as verified");
   create->add_option("--role", roles, "A role to give (repeatable)");
@@ -123,7 +126,8 @@ void register_user(CLI::App& app, Context& ctx) {
       {"verify", "Mark a user's email as verified", false,
        [](app::Runtime& rt, const domain::User& u, const std::string&) -> Result<domain::User> {
          // Refused (exit 1), not bad usage: the command is right, the account has no address.
-         if (u.email.empty()) return make_error(errc::forbidden, "the account " + u.id.str() + " has no email to verify");
+         if (u.email.empty())
+           return make_error(errc::forbidden, "the account " + u.id.str() + " has no email to verify");
          domain::UserChanges c;
          c.email_verified = true;
          return rt.admin->update_user(kCli, u.id, c);

@@ -23,9 +23,9 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string public_url = "http://127.0.0.1:8080";  // no trailing slash
-  std::string issuer;    // defaults to public_url
-  std::string audience;  // defaults to issuer
-  int threads = 0;       // network threads; 0 = one per core
+  std::string issuer;                                // defaults to public_url
+  std::string audience;                              // defaults to issuer
+  int threads = 0;                                   // network threads; 0 = one per core
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-For is believed
   CookieSecure cookie_secure = CookieSecure::automatic;
@@ -60,8 +60,8 @@ struct Config {
   std::uint32_t argon2_iterations = 2;
   int password_min_length = 8;
   int password_min_score = 3;
-  int hash_workers = 0;     // 0 = one per core
-  int hash_queue = 64;      // logins waiting for a hash worker; past it, 503
+  int hash_workers = 0;  // 0 = one per core
+  int hash_queue = 64;   // logins waiting for a hash worker; past it, 503
 
   // Accounts and abuse
   bool rate_limits = true;
@@ -71,8 +71,8 @@ struct Config {
   RateRule rate_limit_email_recipient{5, seconds(3600)};
   RateRule rate_limit_email_ip{20, seconds(3600)};
   RateRule rate_limit_refresh_session{60, seconds(60)};
-  int login_slowdown_after = 5;     // failed logins in a row before delays start
-  seconds login_slowdown_max{60};   // the longest delay between two attempts
+  int login_slowdown_after = 5;    // failed logins in a row before delays start
+  seconds login_slowdown_max{60};  // the longest delay between two attempts
   bool require_verified = false;
   std::string verify_redirect;
 

@@ -197,9 +197,9 @@ Setting make(std::string name, std::string default_text, std::string help, Apply
   std::transform(env.begin(), env.end(), env.begin(), [](unsigned char ch) { return std::toupper(ch); });
   std::string flag = "--" + name;
   std::replace(flag.begin(), flag.end(), '_', '-');
-  return Setting{SettingInfo{std::move(name), std::move(env), std::move(flag), std::move(default_text),
-                             std::move(help), secret},
-                 std::move(apply), std::move(show)};
+  return Setting{
+      SettingInfo{std::move(name), std::move(env), std::move(flag), std::move(default_text), std::move(help), secret},
+      std::move(apply), std::move(show)};
 }
 
 const std::vector<Setting>& table() {
@@ -207,87 +207,95 @@ const std::vector<Setting>& table() {
   static const std::vector<Setting> t = [] {
     const seconds kYear = 366 * 24h;
     std::vector<Setting> v;
-    v.push_back(make("listen", "127.0.0.1:8080", "address:port to listen on (port 0: any free port)",
-                     parse_listen, [](const Config& c) {
+    v.push_back(make("listen", "127.0.0.1:8080", "address:port to listen on (port 0: any free port)", parse_listen,
+                     [](const Config& c) {
                        const bool v6 = c.listen_host.find(':') != std::string::npos;
                        return (v6 ? "[" + c.listen_host + "]" : c.listen_host) + ":" + std::to_string(c.listen_port);
                      }));
-    v.push_back(make("public_url", "http://127.0.0.1:8080",
-                     "base of every link in emails; also the token issuer unless issuer is set",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       auto u = parse_base_url(s);
-                       if (!u) return std::move(u).error();
-                       c.public_url = *u;
-                       return ok();
-                     },
-                     show_string(&Config::public_url)));
+    v.push_back(make(
+        "public_url", "http://127.0.0.1:8080",
+        "base of every link in emails; also the token issuer unless issuer is set",
+        [](Config& c, std::string_view s) -> Result<void> {
+          auto u = parse_base_url(s);
+          if (!u) return std::move(u).error();
+          c.public_url = *u;
+          return ok();
+        },
+        show_string(&Config::public_url)));
     v.push_back(make("issuer", "(public_url)", "the `iss` claim of access tokens", string_setting(&Config::issuer),
                      show_string(&Config::issuer)));
     v.push_back(make("audience", "(issuer)", "the `aud` claim of access tokens", string_setting(&Config::audience),
                      show_string(&Config::audience)));
-    v.push_back(make("database", "sqlite://./tessera.db",
-                     "sqlite://PATH (embedded) or postgres://user:pass@host:port/db",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       std::string d = trim(s);
-                       const bool ok_scheme = d.rfind("sqlite://", 0) == 0 || d.rfind("postgres://", 0) == 0 ||
-                                              d.rfind("postgresql://", 0) == 0;
-                       if (!ok_scheme || d == "sqlite://") {
-                         return bad("write sqlite://PATH or postgres://user:pass@host:port/db");
-                       }
-                       c.database = d;
-                       return ok();
-                     },
-                     [](const Config& c) { return mask_url_password(c.database); }));
+    v.push_back(make(
+        "database", "sqlite://./tessera.db", "sqlite://PATH (embedded) or postgres://user:pass@host:port/db",
+        [](Config& c, std::string_view s) -> Result<void> {
+          std::string d = trim(s);
+          const bool ok_scheme =
+              d.rfind("sqlite://", 0) == 0 || d.rfind("postgres://", 0) == 0 || d.rfind("postgresql://", 0) == 0;
+          if (!ok_scheme || d == "sqlite://") {
+            return bad("write sqlite://PATH or postgres://user:pass@host:port/db");
+          }
+          c.database = d;
+          return ok();
+        },
+        [](const Config& c) { return mask_url_password(c.database); }));
     v.push_back(make("migrate_on_start", "true", "run pending schema migrations when `serve` starts",
                      bool_setting(&Config::migrate_on_start), show_bool(&Config::migrate_on_start)));
     v.push_back(make("db_workers", "0", "database worker threads (0: 4) and PostgreSQL pool size (0: 8)",
                      int_setting(&Config::db_workers, 0, 256), show_int(&Config::db_workers)));
-    v.push_back(make("smtp_url", "(empty: emails are written to the log)",
-                     "smtp://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       std::string u = trim(s);
-                       if (!u.empty() && u.rfind("smtp://", 0) != 0 && u.rfind("smtps://", 0) != 0) {
-                         return bad("write smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465");
-                       }
-                       c.smtp_url = u;
-                       return ok();
-                     },
-                     [](const Config& c) { return mask_url_password(c.smtp_url); }));
-    v.push_back(make("smtp_from", "Tessera <no-reply@localhost>", "the From header of emails",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       if (s.find_first_of("\r\n") != std::string_view::npos) return bad("write it on one line");
-                       c.smtp_from = trim(s);
-                       return ok();
-                     },
-                     show_string(&Config::smtp_from)));
+    v.push_back(make(
+        "smtp_url", "(empty: emails are written to the log)",
+        "smtp://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465",
+        [](Config& c, std::string_view s) -> Result<void> {
+          std::string u = trim(s);
+          if (!u.empty() && u.rfind("smtp://", 0) != 0 && u.rfind("smtps://", 0) != 0) {
+            return bad("write smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465");
+          }
+          c.smtp_url = u;
+          return ok();
+        },
+        [](const Config& c) { return mask_url_password(c.smtp_url); }));
+    v.push_back(make(
+        "smtp_from", "Tessera <no-reply@localhost>", "the From header of emails",
+        [](Config& c, std::string_view s) -> Result<void> {
+          if (s.find_first_of("\r\n") != std::string_view::npos) return bad("write it on one line");
+          c.smtp_from = trim(s);
+          return ok();
+        },
+        show_string(&Config::smtp_from)));
     v.push_back(make("smtp_ca_file", "(system CAs)", "PEM file of CAs trusted for the SMTP server's certificate",
                      string_setting(&Config::smtp_ca_file), show_string(&Config::smtp_ca_file)));
     v.push_back(make("smtp_timeout", "30s", "time allowed for one SMTP delivery",
                      duration_setting(&Config::smtp_timeout, 1s, 10min), show_duration(&Config::smtp_timeout)));
-    v.push_back(make("jwt_alg", "ES256", "signing algorithm: ES256, EdDSA, RS256 or HS256 (not set: an installation keeps the algorithm its stored key signs with)",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       if (s != "EdDSA" && s != "ES256" && s != "RS256" && s != "HS256") {
-                         return bad("write EdDSA, ES256, RS256 or HS256");
-                       }
-                       c.jwt_alg = std::string(s);
-                       return ok();
-                     },
-                     show_string(&Config::jwt_alg)));
-    v.push_back(make("jwt_secret", "(none)", "HS256 secret, at least 32 bytes (alias JWT_SECRET)",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       c.jwt_secret = SecretString(s);
-                       return ok();
-                     },
-                     [](const Config& c) { return show_secret(c.jwt_secret); }, true));
-    v.push_back(make("master_key", "(none)", "encrypts stored private signing keys (32+ bytes)",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       if (!s.empty() && s.size() < 32) return bad("use at least 32 bytes (e.g. openssl rand -base64 32)");
-                       c.master_key = SecretString(s);
-                       return ok();
-                     },
-                     [](const Config& c) { return show_secret(c.master_key); }, true));
-    v.push_back(make("access_ttl", "15m", "access token lifetime",
-                     duration_setting(&Config::access_ttl, 30s, 24h), show_duration(&Config::access_ttl)));
+    v.push_back(make(
+        "jwt_alg", "ES256",
+        "signing algorithm: ES256, EdDSA, RS256 or HS256 (not set: an installation keeps the algorithm its stored key "
+        "signs with)",
+        [](Config& c, std::string_view s) -> Result<void> {
+          if (s != "EdDSA" && s != "ES256" && s != "RS256" && s != "HS256") {
+            return bad("write EdDSA, ES256, RS256 or HS256");
+          }
+          c.jwt_alg = std::string(s);
+          return ok();
+        },
+        show_string(&Config::jwt_alg)));
+    v.push_back(make(
+        "jwt_secret", "(none)", "HS256 secret, at least 32 bytes (alias JWT_SECRET)",
+        [](Config& c, std::string_view s) -> Result<void> {
+          c.jwt_secret = SecretString(s);
+          return ok();
+        },
+        [](const Config& c) { return show_secret(c.jwt_secret); }, true));
+    v.push_back(make(
+        "master_key", "(none)", "encrypts stored private signing keys (32+ bytes)",
+        [](Config& c, std::string_view s) -> Result<void> {
+          if (!s.empty() && s.size() < 32) return bad("use at least 32 bytes (e.g. openssl rand -base64 32)");
+          c.master_key = SecretString(s);
+          return ok();
+        },
+        [](const Config& c) { return show_secret(c.master_key); }, true));
+    v.push_back(make("access_ttl", "15m", "access token lifetime", duration_setting(&Config::access_ttl, 30s, 24h),
+                     show_duration(&Config::access_ttl)));
     v.push_back(make("refresh_ttl", "7d", "a session ends after this long without a refresh",
                      duration_setting(&Config::refresh_ttl, 1min, kYear), show_duration(&Config::refresh_ttl)));
     v.push_back(make("refresh_absolute_ttl", "30d", "a session ends this long after login, used or not",
@@ -307,7 +315,8 @@ const std::vector<Setting>& table() {
                      show_int(&Config::argon2_memory_kib)));
     v.push_back(make("argon2_iterations", "2", "Argon2id time cost (OWASP: 2)",
                      int_setting(&Config::argon2_iterations, 1, 64), show_int(&Config::argon2_iterations)));
-    v.push_back(make("password_min_length", "8", "fewest characters a new password may have (NIST: 8, 15 single-factor)",
+    v.push_back(make("password_min_length", "8",
+                     "fewest characters a new password may have (NIST: 8, 15 single-factor)",
                      int_setting(&Config::password_min_length, 8, 64), show_int(&Config::password_min_length)));
     v.push_back(make("password_min_score", "3", "lowest zxcvbn strength score (0-4) a new password may have",
                      int_setting(&Config::password_min_score, 0, 4), show_int(&Config::password_min_score)));
@@ -324,48 +333,54 @@ const std::vector<Setting>& table() {
     v.push_back(make("rate_limit_signup_ip", "20/1h", "sign-ups allowed from one client IP",
                      rate_setting(&Config::rate_limit_signup_ip), show_rate(&Config::rate_limit_signup_ip)));
     v.push_back(make("rate_limit_email_recipient", "5/1h", "verification and reset mails to one address",
-                     rate_setting(&Config::rate_limit_email_recipient), show_rate(&Config::rate_limit_email_recipient)));
+                     rate_setting(&Config::rate_limit_email_recipient),
+                     show_rate(&Config::rate_limit_email_recipient)));
     v.push_back(make("rate_limit_email_ip", "20/1h", "mail requests (resend, forgot) from one client IP",
                      rate_setting(&Config::rate_limit_email_ip), show_rate(&Config::rate_limit_email_ip)));
     v.push_back(make("rate_limit_refresh_session", "60/1m", "refreshes allowed for one session",
-                     rate_setting(&Config::rate_limit_refresh_session), show_rate(&Config::rate_limit_refresh_session)));
+                     rate_setting(&Config::rate_limit_refresh_session),
+                     show_rate(&Config::rate_limit_refresh_session)));
     v.push_back(make("login_slowdown_after", "5", "failed logins in a row for one account before it is slowed down",
                      int_setting(&Config::login_slowdown_after, 1, 1000), show_int(&Config::login_slowdown_after)));
     v.push_back(make("login_slowdown_max", "60s", "the longest wait a slowed-down account imposes between attempts",
-                     duration_setting(&Config::login_slowdown_max, 1s, 1h), show_duration(&Config::login_slowdown_max)));
+                     duration_setting(&Config::login_slowdown_max, 1s, 1h),
+                     show_duration(&Config::login_slowdown_max)));
     v.push_back(make("require_verified", "false", "refuse login to accounts whose email is not verified",
                      bool_setting(&Config::require_verified), show_bool(&Config::require_verified)));
-    v.push_back(make("verify_redirect", "(none: a confirmation page)", "where to send the browser after it verifies an email",
-                     string_setting(&Config::verify_redirect), show_string(&Config::verify_redirect)));
-    v.push_back(make("cookie_secure", "auto", "Secure flag and __Secure- prefix on the refresh cookie: auto, true or false",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       if (s == "auto") {
-                         c.cookie_secure = CookieSecure::automatic;
-                         return ok();
-                       }
-                       auto b = parse_bool(s);
-                       if (!b) return bad("write auto, true or false");
-                       c.cookie_secure = *b ? CookieSecure::on : CookieSecure::off;
-                       return ok();
-                     },
-                     [](const Config& c) {
-                       return std::string(c.cookie_secure == CookieSecure::automatic ? "auto"
-                                          : c.cookie_secure == CookieSecure::on      ? "true"
-                                                                                     : "false");
-                     }));
-    v.push_back(make("cors_origins", "(none)", "comma-separated origins allowed to call with credentials",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       auto list = split_list(s);
-                       for (auto& o : list) {
-                         while (!o.empty() && o.back() == '/') o.pop_back();
-                         if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
-                           return bad("write origins like https://app.example.com, separated by commas");
-                         }
-                       }
-                       c.cors_origins = std::move(list);
-                       return ok();
-                     },
-                     show_list(&Config::cors_origins)));
+    v.push_back(make("verify_redirect", "(none: a confirmation page)",
+                     "where to send the browser after it verifies an email", string_setting(&Config::verify_redirect),
+                     show_string(&Config::verify_redirect)));
+    v.push_back(make(
+        "cookie_secure", "auto", "Secure flag and __Secure- prefix on the refresh cookie: auto, true or false",
+        [](Config& c, std::string_view s) -> Result<void> {
+          if (s == "auto") {
+            c.cookie_secure = CookieSecure::automatic;
+            return ok();
+          }
+          auto b = parse_bool(s);
+          if (!b) return bad("write auto, true or false");
+          c.cookie_secure = *b ? CookieSecure::on : CookieSecure::off;
+          return ok();
+        },
+        [](const Config& c) {
+          return std::string(c.cookie_secure == CookieSecure::automatic ? "auto"
+                             : c.cookie_secure == CookieSecure::on      ? "true"
+                                                                        : "false");
+        }));
+    v.push_back(make(
+        "cors_origins", "(none)", "comma-separated origins allowed to call with credentials",
+        [](Config& c, std::string_view s) -> Result<void> {
+          auto list = split_list(s);
+          for (auto& o : list) {
+            while (!o.empty() && o.back() == '/') o.pop_back();
+            if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
+              return bad("write origins like https://app.example.com, separated by commas");
+            }
+          }
+          c.cors_origins = std::move(list);
+          return ok();
+        },
+        show_list(&Config::cors_origins)));
     v.push_back(make("trusted_proxies", "(none)", "comma-separated CIDR blocks whose X-Forwarded-For is believed",
                      list_setting(&Config::trusted_proxies), show_list(&Config::trusted_proxies)));
     v.push_back(make("threads", "0", "network threads (0: one per core)", int_setting(&Config::threads, 0, 256),
@@ -386,27 +401,30 @@ const std::vector<Setting>& table() {
                      duration_setting(&Config::shutdown_timeout, 0s, 10min), show_duration(&Config::shutdown_timeout)));
     v.push_back(make("templates_dir", "(built in)", "folder with email templates that replace the built-in ones",
                      string_setting(&Config::templates_dir), show_string(&Config::templates_dir)));
-    v.push_back(make("product_name", "Tessera", "name shown in emails and pages",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       if (s.empty() || s.size() > 100 || s.find_first_of("\r\n<>") != std::string_view::npos) {
-                         return bad("write a short name on one line, without < or >");
-                       }
-                       c.product_name = std::string(s);
-                       return ok();
-                     },
-                     show_string(&Config::product_name)));
+    v.push_back(make(
+        "product_name", "Tessera", "name shown in emails and pages",
+        [](Config& c, std::string_view s) -> Result<void> {
+          if (s.empty() || s.size() > 100 || s.find_first_of("\r\n<>") != std::string_view::npos) {
+            return bad("write a short name on one line, without < or >");
+          }
+          c.product_name = std::string(s);
+          return ok();
+        },
+        show_string(&Config::product_name)));
     v.push_back(make("web_dir", "(bundled)", "folder of the hosted pages", string_setting(&Config::web_dir),
                      show_string(&Config::web_dir)));
     v.push_back(make("audit_retention", "90d", "audit entries older than this are deleted",
-                     duration_setting(&Config::audit_retention, 24h, 10 * kYear), show_duration(&Config::audit_retention)));
-    v.push_back(make("log", "info", "log level: debug, info, warn, error or off",
-                     [](Config& c, std::string_view s) -> Result<void> {
-                       auto l = log::parse_level(s);
-                       if (!l) return bad("write debug, info, warn, error or off");
-                       c.log_level = *l;
-                       return ok();
-                     },
-                     [](const Config& c) { return std::string(log::to_string(c.log_level)); }));
+                     duration_setting(&Config::audit_retention, 24h, 10 * kYear),
+                     show_duration(&Config::audit_retention)));
+    v.push_back(make(
+        "log", "info", "log level: debug, info, warn, error or off",
+        [](Config& c, std::string_view s) -> Result<void> {
+          auto l = log::parse_level(s);
+          if (!l) return bad("write debug, info, warn, error or off");
+          c.log_level = *l;
+          return ok();
+        },
+        [](const Config& c) { return std::string(log::to_string(c.log_level)); }));
     return v;
   }();
   return t;
@@ -445,7 +463,8 @@ Result<void> finish(Config& c) {
   if (c.jwt_alg == "HS256" && c.jwt_secret.size() < 32) {
     return bad(std::string("TESSERA_JWT_SECRET: ") +
                (c.jwt_secret.empty() ? "HS256 needs a secret" : "the HS256 secret is shorter than 32 bytes") +
-               "; set TESSERA_JWT_SECRET to 32 or more random bytes (openssl rand -base64 48), or choose another TESSERA_JWT_ALG");
+               "; set TESSERA_JWT_SECRET to 32 or more random bytes (openssl rand -base64 48), or choose another "
+               "TESSERA_JWT_ALG");
   }
   if (c.refresh_absolute_ttl < c.refresh_ttl) {
     return bad("TESSERA_REFRESH_ABSOLUTE_TTL: shorter than TESSERA_REFRESH_TTL; make it at least " +
@@ -538,7 +557,8 @@ std::string describe(const Config& config) {
   std::string out;
   for (const auto& s : table()) {
     const auto it = config.origins.find(s.info.name);
-    out += s.info.name + " = " + s.show(config) + "    # " + (it == config.origins.end() ? "default" : it->second) + "\n";
+    out +=
+        s.info.name + " = " + s.show(config) + "    # " + (it == config.origins.end() ? "default" : it->second) + "\n";
   }
   return out;
 }

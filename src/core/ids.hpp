@@ -58,7 +58,5 @@ inline bool looks_like_uuid(std::string_view s) {
 
 template <class Tag>
 struct std::hash<tessera::StrongId<Tag>> {
-  std::size_t operator()(const tessera::StrongId<Tag>& id) const noexcept {
-    return std::hash<std::string>{}(id.str());
-  }
+  std::size_t operator()(const tessera::StrongId<Tag>& id) const noexcept { return std::hash<std::string>{}(id.str()); }
 };

@@ -121,8 +121,7 @@ Result<bj::value> parse_strict(std::string_view text, Limits limits) {
                       "json: duplicate member name");
   }
   if (p.handler().out_of_range) {
-    return make_error(errc::invalid_request, "The JSON body has a number out of range.",
-                      "json: number out of range");
+    return make_error(errc::invalid_request, "The JSON body has a number out of range.", "json: number out of range");
   }
   if (ec) {
     const bool too_deep = ec == bj::error::too_deep;

@@ -49,7 +49,8 @@ std::string render_labels(const Labels& labels) {
 
 Registry::Family& Registry::family(std::string_view name, Kind kind, std::string_view help) {
   auto it = families_.find(name);
-  if (it == families_.end()) it = families_.emplace(std::string(name), Family{kind, std::string(help), {}, {}, {}, {}}).first;
+  if (it == families_.end())
+    it = families_.emplace(std::string(name), Family{kind, std::string(help), {}, {}, {}, {}}).first;
   return it->second;
 }
 

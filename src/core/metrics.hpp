@@ -39,7 +39,7 @@ class Gauge {
 
 // Latency buckets in seconds, from 100 µs (a guarded request) to 10 s (a queued login).
 inline constexpr std::array<double, 14> kLatencyBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                        0.025,  0.05,    0.1,    0.25,  0.5,    1.0,  10.0};
+                                                        0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   10.0};
 
 class Histogram {
  public:

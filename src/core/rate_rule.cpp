@@ -33,7 +33,7 @@ Result<RateRule> parse_rate_rule(std::string_view text) {
 
 std::string format_rate_rule(const RateRule& rule) {
   const auto s = rule.period.count();
-  std::string period = s % 86400 == 0 ? std::to_string(s / 86400) + "d"
+  std::string period = s % 86400 == 0  ? std::to_string(s / 86400) + "d"
                        : s % 3600 == 0 ? std::to_string(s / 3600) + "h"
                        : s % 60 == 0   ? std::to_string(s / 60) + "m"
                                        : std::to_string(s) + "s";

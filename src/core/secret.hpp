@@ -17,11 +17,18 @@ class SecretString {
   SecretString(const SecretString&) = default;
   SecretString(SecretString&& o) noexcept : s_(std::move(o.s_)) { o.wipe(); }
   SecretString& operator=(const SecretString& o) {
-    if (this != &o) { wipe(); s_ = o.s_; }
+    if (this != &o) {
+      wipe();
+      s_ = o.s_;
+    }
     return *this;
   }
   SecretString& operator=(SecretString&& o) noexcept {
-    if (this != &o) { wipe(); s_ = std::move(o.s_); o.wipe(); }
+    if (this != &o) {
+      wipe();
+      s_ = std::move(o.s_);
+      o.wipe();
+    }
     return *this;
   }
   ~SecretString() { wipe(); }

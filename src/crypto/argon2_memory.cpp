@@ -14,8 +14,8 @@ void* map(std::size_t bytes) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
-thread_local Argon2Block own;                // the thread's block, unmapped when the thread ends
-thread_local Argon2Block* lent = nullptr;    // set by UseArgon2Block
+thread_local Argon2Block own;              // the thread's block, unmapped when the thread ends
+thread_local Argon2Block* lent = nullptr;  // set by UseArgon2Block
 
 Argon2Block& current() { return lent != nullptr ? *lent : own; }
 

@@ -30,12 +30,10 @@ DecodeFailure decode_impl(std::string_view text, std::string& out) {
   const auto* src = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    const std::uint8_t a = kDecode[src[i]], b = kDecode[src[i + 1]], c = kDecode[src[i + 2]],
-                       d = kDecode[src[i + 3]];
+    const std::uint8_t a = kDecode[src[i]], b = kDecode[src[i + 1]], c = kDecode[src[i + 2]], d = kDecode[src[i + 3]];
     // Valid values are below 64, kInvalid has the top bits set: one test covers all four.
     if (((a | b | c | d) & 0xc0) != 0) return DecodeFailure::bad_character;
-    const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
-                            (std::uint32_t{c} << 6) | d;
+    const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) | (std::uint32_t{c} << 6) | d;
     *dst++ = static_cast<char>(v >> 16);
     *dst++ = static_cast<char>(v >> 8);
     *dst++ = static_cast<char>(v);
@@ -89,11 +87,9 @@ std::string encode(std::string_view bytes) {
 Result<std::string> decode(std::string_view text) {
   std::string out;
   switch (decode_impl(text, out)) {
-    case DecodeFailure::none:
-      return out;
+    case DecodeFailure::none: return out;
     case DecodeFailure::bad_length:
-      return make_error(errc::invalid_request, "The value is not valid base64url.",
-                        "base64url: length is 1 mod 4");
+      return make_error(errc::invalid_request, "The value is not valid base64url.", "base64url: length is 1 mod 4");
     case DecodeFailure::bad_character:
       return make_error(errc::invalid_request, "The value is not valid base64url.",
                         "base64url: character outside the URL-safe alphabet (padding included)");
@@ -104,8 +100,6 @@ Result<std::string> decode(std::string_view text) {
   return make_error(errc::internal_error);  // unreachable: every enumerator is handled above
 }
 
-bool decode_into(std::string_view text, std::string& out) {
-  return decode_impl(text, out) == DecodeFailure::none;
-}
+bool decode_into(std::string_view text, std::string& out) { return decode_impl(text, out) == DecodeFailure::none; }
 
 }  // namespace tessera::crypto::base64url

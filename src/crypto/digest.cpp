@@ -12,8 +12,7 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
   std::array<std::uint8_t, 32> out{};
   unsigned int len = 0;
   // Fails only when OpenSSL itself is broken (no default provider): not an expected failure.
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != out.size()) {
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
     throw std::runtime_error("SHA-256 is unavailable");
   }
   return out;
@@ -27,9 +26,8 @@ std::string sha256_bytes(std::string_view data) {
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-           reinterpret_cast<unsigned char*>(out.data()), &len) == nullptr ||
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+           data.size(), reinterpret_cast<unsigned char*>(out.data()), &len) == nullptr ||
       len != out.size()) {
     throw std::runtime_error("HMAC-SHA-256 is unavailable");
   }

@@ -101,8 +101,7 @@ bool audience_ok(const bj::value* aud, std::string_view audience) {
   if (aud == nullptr) return false;
   if (aud->is_string()) return view(aud->get_string()) == audience;
   const auto& a = aud->get_array();  // claim_types_ok() admitted only strings and arrays
-  return std::any_of(a.begin(), a.end(),
-                     [&](const bj::value& e) { return view(e.get_string()) == audience; });
+  return std::any_of(a.begin(), a.end(), [&](const bj::value& e) { return view(e.get_string()) == audience; });
 }
 
 }  // namespace
@@ -119,8 +118,7 @@ Result<std::string> sign_jwt(const bj::object& claims, const SigningKey& key, st
   std::string token;
   const auto encoded_size = [](std::size_t n) { return (n * 4 + 2) / 3; };
   // 256 bytes covers the largest signature here (RSA 2048); one allocation for the token.
-  token.reserve(encoded_size(header_json.size()) + encoded_size(claims_json.size()) +
-                encoded_size(256) + 2);
+  token.reserve(encoded_size(header_json.size()) + encoded_size(claims_json.size()) + encoded_size(256) + 2);
   token += base64url::encode(header_json);
   token.push_back('.');
   token += base64url::encode(claims_json);
@@ -139,8 +137,7 @@ Result<DecodedJws> decode_compact(std::string_view token, std::size_t max_bytes)
   std::string header_json;
   if (!base64url::decode_into(seg.header, header_json)) return token_error(jwt_reason::kBadBase64);
   if (!parse_object(header_json, out.header)) return token_error(jwt_reason::kBadHeader);
-  if (!base64url::decode_into(seg.payload, out.payload) ||
-      !base64url::decode_into(seg.signature, out.signature)) {
+  if (!base64url::decode_into(seg.payload, out.payload) || !base64url::decode_into(seg.signature, out.signature)) {
     return token_error(jwt_reason::kBadBase64);
   }
   out.signing_input = std::string(seg.signing_input);
@@ -163,8 +160,7 @@ Result<VerifiedJwt> verify_jwt(std::string_view token, const KeySet& keys, const
 
   // One buffer, sized for the largest segment, serves the header, signature and payload.
   std::string buf;
-  buf.reserve(base64url::decoded_size(
-      std::max({seg.header.size(), seg.payload.size(), seg.signature.size()})));
+  buf.reserve(base64url::decoded_size(std::max({seg.header.size(), seg.payload.size(), seg.signature.size()})));
 
   VerifiedJwt out;
   if (!base64url::decode_into(seg.header, buf)) return token_error(r::kBadBase64);

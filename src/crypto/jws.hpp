@@ -88,7 +88,7 @@ struct VerifiedJwt {
 
 // How verify_jwt() judges a token; time comes from the caller (DESIGN rule 5).
 struct JwtRules {
-  std::int64_t now = 0;  // Unix seconds
+  std::int64_t now = 0;        // Unix seconds
   std::int64_t leeway_s = 30;  // clock skew tolerated on exp, nbf and iat (SPEC: at most 30 s)
   std::string issuer;
   std::string audience;
@@ -99,8 +99,7 @@ struct JwtRules {
 
 // Signs `claims` as a compact JWS with header exactly {"alg","kid","typ"} from `key`.
 // Fails (errc::internal_error) only when the key cannot sign.
-Result<std::string> sign_jwt(const boost::json::object& claims, const SigningKey& key,
-                             std::string_view typ);
+Result<std::string> sign_jwt(const boost::json::object& claims, const SigningKey& key, std::string_view typ);
 
 // Splits and decodes a compact JWS without verifying it (for RFC test vectors and tools):
 // too_large, malformed, bad_base64 (any segment) or bad_header, as errc::invalid_token.

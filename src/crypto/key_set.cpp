@@ -9,8 +9,7 @@ namespace tessera::crypto {
 Result<void> KeySet::add(std::shared_ptr<const SigningKey> key) {
   if (!key) return make_error(errc::invalid_request, "The signing key is not valid.", "null key");
   if (find(key->kid()) != nullptr) {
-    return make_error(errc::invalid_request, "The signing key is not valid.",
-                      "duplicate kid: " + key->kid());
+    return make_error(errc::invalid_request, "The signing key is not valid.", "duplicate kid: " + key->kid());
   }
   keys_.push_back(std::move(key));
   return ok();
@@ -33,8 +32,7 @@ Result<void> KeySet::set_active(std::string_view kid) {
     active_ = k;
     return ok();
   }
-  return make_error(errc::invalid_request, "The signing key is not valid.",
-                    "no key with kid " + std::string(kid));
+  return make_error(errc::invalid_request, "The signing key is not valid.", "no key with kid " + std::string(kid));
 }
 
 boost::json::object KeySet::jwks() const {

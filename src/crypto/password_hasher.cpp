@@ -35,9 +35,7 @@ constexpr std::uint64_t kMaxStoredMemoryKib = 1024 * 1024;  // 1 GiB
 constexpr std::uint64_t kMaxStoredIterations = 64;
 constexpr std::uint64_t kMaxStoredLanes = 16;
 
-bool is_ascii_alnum(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_ascii_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Our own hashes: a 16-byte salt and a 32-byte output, as libsodium and most libraries write.
 constexpr std::size_t kSaltBytes = 16;
@@ -116,15 +114,12 @@ std::optional<Argon2String> parse_argon2(std::string_view stored) {
   return out;
 }
 
-bool is_bcrypt_char(char c) {
-  return is_ascii_alnum(c) || c == '.' || c == '/';
-}
+bool is_bcrypt_char(char c) { return is_ascii_alnum(c) || c == '.' || c == '/'; }
 
 // The cost of a well-formed $2a$/$2b$/$2y$ string, or nothing.
 std::optional<int> parse_bcrypt(std::string_view stored) {
   if (stored.size() != kBcryptLength || stored[0] != '$' || stored[1] != '2' ||
-      (stored[2] != 'a' && stored[2] != 'b' && stored[2] != 'y') || stored[3] != '$' ||
-      stored[6] != '$') {
+      (stored[2] != 'a' && stored[2] != 'b' && stored[2] != 'y') || stored[3] != '$' || stored[6] != '$') {
     return std::nullopt;
   }
   if (stored[4] < '0' || stored[4] > '9' || stored[5] < '0' || stored[5] > '9') return std::nullopt;
@@ -222,8 +217,8 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
   auto done = compute_argon2(true, password, std::string_view(reinterpret_cast<const char*>(salt.data()), salt.size()),
                              params_.memory_kib, params_.iterations, 1, out.data(), out.size());
   if (!done) return std::move(done).error();
-  std::string phc = "$argon2id$v=19$m=" + std::to_string(params_.memory_kib) + ",t=" +
-                    std::to_string(params_.iterations) + ",p=1$" + encode_b64(salt.data(), salt.size()) + "$" +
+  std::string phc = "$argon2id$v=19$m=" + std::to_string(params_.memory_kib) +
+                    ",t=" + std::to_string(params_.iterations) + ",p=1$" + encode_b64(salt.data(), salt.size()) + "$" +
                     encode_b64(out.data(), out.size());
   sodium_memzero(out.data(), out.size());
   return phc;
@@ -232,8 +227,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
 Result<bool> PasswordHasher::verify(std::string_view password, std::string_view stored) const {
   if (stored.starts_with("$argon2")) return verify_argon2(password, stored);
   if (stored.starts_with("$2")) return verify_bcrypt(password, stored);
-  return hash_error("stored password hash is in no known format (length " +
-                    std::to_string(stored.size()) + ")");
+  return hash_error("stored password hash is in no known format (length " + std::to_string(stored.size()) + ")");
 }
 
 // What verify_argon2 and verify_bcrypt accept, checked without computing: an import refuses the
@@ -258,9 +252,9 @@ Result<PasswordHasher::CheckedArgon2> PasswordHasher::checked_argon2(std::string
   if (phc->memory_kib > std::max<std::uint64_t>(kMaxStoredMemoryKib, params_.memory_kib) ||
       phc->iterations > std::max<std::uint64_t>(kMaxStoredIterations, params_.iterations) ||
       phc->lanes > kMaxStoredLanes) {
-    return hash_error("stored argon2 hash asks for more memory or time than allowed (m=" +
-                      std::to_string(phc->memory_kib) + ", t=" + std::to_string(phc->iterations) +
-                      ", p=" + std::to_string(phc->lanes) + ")");
+    return hash_error(
+        "stored argon2 hash asks for more memory or time than allowed (m=" + std::to_string(phc->memory_kib) +
+        ", t=" + std::to_string(phc->iterations) + ", p=" + std::to_string(phc->lanes) + ")");
   }
   if (phc->lanes == 0 || phc->iterations == 0 || phc->memory_kib < 8 * phc->lanes) {
     return hash_error("stored argon2 hash has parameters Argon2 cannot compute (m=" + std::to_string(phc->memory_kib) +
@@ -271,9 +265,12 @@ Result<PasswordHasher::CheckedArgon2> PasswordHasher::checked_argon2(std::string
   if (!salt || !expected || salt->size() < kMinStoredSaltBytes || expected->size() < kMinStoredHashBytes) {
     return hash_error("stored argon2 hash has a malformed salt or hash");
   }
-  return CheckedArgon2{phc->argon2id, static_cast<std::uint32_t>(phc->memory_kib),
-                       static_cast<std::uint32_t>(phc->iterations), static_cast<std::uint32_t>(phc->lanes),
-                       std::move(*salt), std::move(*expected)};
+  return CheckedArgon2{phc->argon2id,
+                       static_cast<std::uint32_t>(phc->memory_kib),
+                       static_cast<std::uint32_t>(phc->iterations),
+                       static_cast<std::uint32_t>(phc->lanes),
+                       std::move(*salt),
+                       std::move(*expected)};
 }
 
 Result<int> PasswordHasher::checked_bcrypt(std::string_view stored) const {
@@ -326,8 +323,7 @@ Result<bool> PasswordHasher::verify_bcrypt(std::string_view password, std::strin
     sodium_memzero(scratch.get(), sizeof(crypt_data));
     return hash_error("bcrypt verification failed in libxcrypt");
   }
-  const bool same = std::strlen(out) == stored.size() &&
-                    sodium_memcmp(out, stored.data(), stored.size()) == 0;
+  const bool same = std::strlen(out) == stored.size() && sodium_memcmp(out, stored.data(), stored.size()) == 0;
   sodium_memzero(scratch.get(), sizeof(crypt_data));
   return same && nul == std::string_view::npos;
 }

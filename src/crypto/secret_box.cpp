@@ -35,8 +35,8 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed) {
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   const std::size_t clen = sealed.size() - crypto_secretbox_NONCEBYTES;
   std::string out(clen - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES, clen,
-                                 nonce, reinterpret_cast<const unsigned char*>(key.data())) != 0) {
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES,
+                                 clen, nonce, reinterpret_cast<const unsigned char*>(key.data())) != 0) {
     return std::nullopt;
   }
   return out;

@@ -50,7 +50,6 @@ EVP_MAC* hmac_mac() {
   return mac;
 }
 
-
 std::string bn_to_bytes(const BIGNUM* bn, int pad_to = 0) {
   const int n = pad_to > 0 ? pad_to : BN_num_bytes(bn);
   std::string out(static_cast<std::size_t>(n), '\0');
@@ -94,8 +93,7 @@ Result<void> check_key_type(const EVP_PKEY* pkey, Alg alg) {
         return key_error("RS256 needs a modulus of at least 2048 bits");
       }
       return ok();
-    case Alg::HS256:
-      return key_error("HS256 keys are secrets, not key pairs");
+    case Alg::HS256: return key_error("HS256 keys are secrets, not key pairs");
   }
   return key_error("unknown algorithm");
 }
@@ -136,9 +134,7 @@ Result<boost::json::object> public_members(const EVP_PKEY* pkey, Alg alg) {
       jwk["e"] = base64url::encode(*e);
       return jwk;
     }
-    case Alg::HS256:
-      jwk["kty"] = "oct";
-      return jwk;
+    case Alg::HS256: jwk["kty"] = "oct"; return jwk;
   }
   return internal("unknown algorithm");
 }
@@ -203,19 +199,13 @@ Result<Alg> parse_alg(std::string_view name) {
                     "unsupported alg: " + std::string(name.substr(0, 32)));
 }
 
-SigningKey::SigningKey(Token, std::string kid, Alg alg, EVP_PKEY* pkey, std::string secret,
-                       bool has_private)
-    : kid_(std::move(kid)),
-      alg_(alg),
-      has_private_(has_private),
-      pkey_(pkey),
-      secret_(std::move(secret)) {}
+SigningKey::SigningKey(Token, std::string kid, Alg alg, EVP_PKEY* pkey, std::string secret, bool has_private)
+    : kid_(std::move(kid)), alg_(alg), has_private_(has_private), pkey_(pkey), secret_(std::move(secret)) {}
 
 SigningKey::~SigningKey() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
 
-Result<std::shared_ptr<const SigningKey>> SigningKey::build(std::string kid, Alg alg,
-                                                           EVP_PKEY* pkey_in, std::string secret,
-                                                           bool has_private) {
+Result<std::shared_ptr<const SigningKey>> SigningKey::build(std::string kid, Alg alg, EVP_PKEY* pkey_in,
+                                                            std::string secret, bool has_private) {
   PkeyPtr pkey(pkey_in);
   if (kid.empty()) return key_error("a signing key needs a non-empty kid");
   if (alg == Alg::HS256) {
@@ -226,15 +216,14 @@ Result<std::shared_ptr<const SigningKey>> SigningKey::build(std::string kid, Alg
   auto members = public_members(pkey.get(), alg);
   if (!members) return std::move(members).error();
 
-  auto key = std::make_shared<SigningKey>(Token{}, std::move(kid), alg, pkey.release(),
-                                          std::move(secret), has_private);
+  auto key = std::make_shared<SigningKey>(Token{}, std::move(kid), alg, pkey.release(), std::move(secret), has_private);
   if (alg == Alg::HS256) {
     key->hmac_.reset(EVP_MAC_CTX_new(hmac_mac()));
     std::array<OSSL_PARAM, 2> params{
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
         OSSL_PARAM_construct_end()};
-    if (!key->hmac_ || EVP_MAC_init(key->hmac_.get(), as_bytes(key->secret_), key->secret_.size(),
-                                    params.data()) != 1) {
+    if (!key->hmac_ ||
+        EVP_MAC_init(key->hmac_.get(), as_bytes(key->secret_), key->secret_.size(), params.data()) != 1) {
       return internal(openssl_error());
     }
   }
@@ -250,23 +239,18 @@ Result<std::shared_ptr<const SigningKey>> SigningKey::generate(Alg alg, std::str
   switch (alg) {
     case Alg::EdDSA: pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
     case Alg::ES256: pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case Alg::RS256:
-      pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(kMinRsaBits));
-      break;
-    case Alg::HS256:
-      return key_error("HS256 keys are made from a secret (from_secret), not generated");
+    case Alg::RS256: pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(kMinRsaBits)); break;
+    case Alg::HS256: return key_error("HS256 keys are made from a secret (from_secret), not generated");
   }
   if (pkey == nullptr) return internal("key generation failed: " + openssl_error());
   return build(std::move(kid), alg, pkey, {}, true);
 }
 
-Result<std::shared_ptr<const SigningKey>> SigningKey::from_secret(std::string kid,
-                                                                  std::string_view secret) {
+Result<std::shared_ptr<const SigningKey>> SigningKey::from_secret(std::string kid, std::string_view secret) {
   return build(std::move(kid), Alg::HS256, nullptr, std::string(secret), true);
 }
 
-Result<std::shared_ptr<const SigningKey>> SigningKey::from_private_pem(Alg alg, std::string kid,
-                                                                       std::string_view pem) {
+Result<std::shared_ptr<const SigningKey>> SigningKey::from_private_pem(Alg alg, std::string kid, std::string_view pem) {
   if (alg == Alg::HS256) return key_error("HS256 keys are secrets, not PEM");
   const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return internal(openssl_error());
@@ -278,8 +262,7 @@ Result<std::shared_ptr<const SigningKey>> SigningKey::from_private_pem(Alg alg, 
 std::string SigningKey::private_pem() const {
   if (!has_private_ || !pkey_) return {};
   const BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr,
-                                            nullptr) != 1) {
+  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     ERR_clear_error();
     return {};
   }
@@ -372,8 +355,7 @@ bool SigningKey::verify(std::string_view signing_input, std::string_view signatu
     case Alg::RS256:
       if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get()))) return false;
       break;
-    case Alg::HS256:
-      return false;  // handled above
+    case Alg::HS256: return false;  // handled above
   }
 
   const MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -381,8 +363,7 @@ bool SigningKey::verify(std::string_view signing_input, std::string_view signatu
   const EVP_MD* md = alg_ == Alg::EdDSA ? nullptr : sha256_md();
   bool good = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey_.get()) == 1;
   if (good && alg_ == Alg::RS256) good = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-  good = good && EVP_DigestVerify(ctx.get(), sig, sig_len, as_bytes(signing_input),
-                                  signing_input.size()) == 1;
+  good = good && EVP_DigestVerify(ctx.get(), sig, sig_len, as_bytes(signing_input), signing_input.size()) == 1;
   if (!good) ERR_clear_error();
   return good;
 }

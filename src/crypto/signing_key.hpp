@@ -52,20 +52,17 @@ class SigningKey {
   static Result<std::shared_ptr<const SigningKey>> generate(Alg alg, std::string kid);
 
   // An HS256 key over `secret` (raw bytes, at least kMinHmacSecretBytes).
-  static Result<std::shared_ptr<const SigningKey>> from_secret(std::string kid,
-                                                               std::string_view secret);
+  static Result<std::shared_ptr<const SigningKey>> from_secret(std::string kid, std::string_view secret);
 
   // A private key from PEM (PKCS#8 or a traditional format), as stored in the database; the
   // key type must match `alg` (Ed25519 / P-256 / RSA >= 2048 bits).
-  static Result<std::shared_ptr<const SigningKey>> from_private_pem(Alg alg, std::string kid,
-                                                                    std::string_view pem);
+  static Result<std::shared_ptr<const SigningKey>> from_private_pem(Alg alg, std::string kid, std::string_view pem);
 
   // A key from a JWK (RFC 7517), public or private: "OKP"/Ed25519, "EC"/P-256, "RSA", "oct".
   // `kid` and `alg` are used when the JWK lacks them; when both are given they must agree.
   // Test-facing: tests, the jose interop check and the fuzzer build keys this way; the server
   // never imports a JWK (signing_key_jwk.cpp).
-  static Result<std::shared_ptr<const SigningKey>> from_jwk(const boost::json::object& jwk,
-                                                            std::string kid = {},
+  static Result<std::shared_ptr<const SigningKey>> from_jwk(const boost::json::object& jwk, std::string kid = {},
                                                             std::optional<Alg> alg = {});
 
   SigningKey(const SigningKey&) = delete;
@@ -103,8 +100,7 @@ class SigningKey {
   };
 
  public:
-  SigningKey(Token, std::string kid, Alg alg, EVP_PKEY* pkey, std::string secret,
-             bool has_private);
+  SigningKey(Token, std::string kid, Alg alg, EVP_PKEY* pkey, std::string secret, bool has_private);
 
  private:
   std::string kid_;
@@ -118,8 +114,7 @@ class SigningKey {
   boost::json::object public_jwk_;
 
   // Takes ownership of `pkey` (null for HS256), checks it suits `alg`, and builds the key.
-  static Result<std::shared_ptr<const SigningKey>> build(std::string kid, Alg alg,
-                                                         EVP_PKEY* pkey, std::string secret,
+  static Result<std::shared_ptr<const SigningKey>> build(std::string kid, Alg alg, EVP_PKEY* pkey, std::string secret,
                                                          bool has_private);
 };
 

@@ -22,8 +22,7 @@ using namespace detail;
 // --- JWK members -------------------------------------------------------------------------
 
 // A member that must be a string, or absent (nullopt).
-Result<std::optional<std::string_view>> optional_string(const boost::json::object& jwk,
-                                                        std::string_view name) {
+Result<std::optional<std::string_view>> optional_string(const boost::json::object& jwk, std::string_view name) {
   const auto* v = jwk.if_contains(name);
   if (v == nullptr) return std::optional<std::string_view>{};
   if (!v->is_string()) return key_error("JWK member \"" + std::string(name) + "\" is not a string");
@@ -32,8 +31,7 @@ Result<std::optional<std::string_view>> optional_string(const boost::json::objec
 }
 
 // The base64url-decoded bytes of a member; absent gives nullopt, bad encoding an error.
-Result<std::optional<std::string>> optional_bytes(const boost::json::object& jwk,
-                                                  std::string_view name) {
+Result<std::optional<std::string>> optional_bytes(const boost::json::object& jwk, std::string_view name) {
   auto s = optional_string(jwk, name);
   if (!s) return std::move(s).error();
   if (!s->has_value()) return std::optional<std::string>{};
@@ -42,8 +40,7 @@ Result<std::optional<std::string>> optional_bytes(const boost::json::object& jwk
   return std::optional<std::string>(std::move(*bytes));
 }
 
-Result<std::string> required_bytes(const boost::json::object& jwk, std::string_view name,
-                                   std::size_t exact_size = 0) {
+Result<std::string> required_bytes(const boost::json::object& jwk, std::string_view name, std::size_t exact_size = 0) {
   auto b = optional_bytes(jwk, name);
   if (!b) return std::move(b).error();
   if (!b->has_value()) return key_error("JWK lacks \"" + std::string(name) + "\"");
@@ -96,8 +93,7 @@ Result<PkeyPtr> okp_from_jwk(const boost::json::object& jwk, bool& has_private) 
   // The public key is derived from d; an "x" that disagrees means a corrupt or forged JWK.
   std::array<unsigned char, kEd25519KeyBytes> derived{};
   std::size_t len = derived.size();
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), derived.data(), &len) != 1 ||
-      as_chars(derived.data(), len) != *x) {
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), derived.data(), &len) != 1 || as_chars(derived.data(), len) != *x) {
     ERR_clear_error();
     return key_error("Ed25519 JWK: \"x\" does not match \"d\"");
   }
@@ -125,8 +121,7 @@ Result<PkeyPtr> ec_from_jwk(const boost::json::object& jwk, bool& has_private) {
   point += *y;
   const ParamBldPtr bld(OSSL_PARAM_BLD_new());
   SecureBnPtr priv;
-  if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return internal(openssl_error());
   }
@@ -204,8 +199,7 @@ Alg alg_for_kty(std::string_view kty) {
 
 }  // namespace
 
-Result<std::shared_ptr<const SigningKey>> SigningKey::from_jwk(const boost::json::object& jwk,
-                                                               std::string kid,
+Result<std::shared_ptr<const SigningKey>> SigningKey::from_jwk(const boost::json::object& jwk, std::string kid,
                                                                std::optional<Alg> alg) {
   auto kty = optional_string(jwk, "kty");
   if (!kty) return std::move(kty).error();

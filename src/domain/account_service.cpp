@@ -109,8 +109,7 @@ Result<SignupOutcome> AccountService::signup(const SignupInput& input, const Cli
   return outcome;
 }
 
-std::optional<AccountService::LoginKey> AccountService::login_key(std::string_view identifier,
-                                                                 IdentifierField field) {
+std::optional<AccountService::LoginKey> AccountService::login_key(std::string_view identifier, IdentifierField field) {
   bool as_email = field == IdentifierField::email;
   if (field == IdentifierField::any) as_email = classify_identifier(identifier) == IdentifierKind::email;
   auto normalized = as_email ? normalize_email(identifier) : normalize_username(identifier);
@@ -119,9 +118,8 @@ std::optional<AccountService::LoginKey> AccountService::login_key(std::string_vi
 }
 
 Result<std::optional<User>> AccountService::find_for_login(const LoginKey& key) {
-  return store_.read([&](StoreTx& tx) {
-    return key.email ? tx.user_by_email(key.normalized) : tx.user_by_username(key.normalized);
-  });
+  return store_.read(
+      [&](StoreTx& tx) { return key.email ? tx.user_by_email(key.normalized) : tx.user_by_username(key.normalized); });
 }
 
 Result<bool> AccountService::password_matches(std::string_view raw, const SecretString& normalized,
@@ -147,7 +145,8 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   // by the identifier as typed, known or not, so a 429 tells nothing about which accounts exist.
   const auto key = login_key(identifier, field);
   const std::string throttle_key = LoginSlowdown::key_for(key ? key->normalized : std::string(identifier));
-  if (auto r = limiter_.take(Limit::login_ip, client.ip); !r) return refused(std::move(r).error(), "", identifier, client);
+  if (auto r = limiter_.take(Limit::login_ip, client.ip); !r)
+    return refused(std::move(r).error(), "", identifier, client);
   if (auto r = limiter_.take(Limit::login_account, key ? key->normalized : identifier); !r) {
     return refused(std::move(r).error(), "", identifier, client);
   }
@@ -157,7 +156,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   }
   // The slow-down counted this attempt as a failure before any hashing (LoginSlowdown::check);
   // only a right password takes that back.
-  const auto failed = [&](Error e, std::string_view user_id) { return refused(std::move(e), user_id, identifier, client); };
+  const auto failed = [&](Error e, std::string_view user_id) {
+    return refused(std::move(e), user_id, identifier, client);
+  };
 
   std::optional<User> found;
   if (key) {
@@ -177,8 +178,10 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   // Only now, with the right password, may the answer reveal the account's state.
   if (user.disabled || (settings_.require_verified && !user.email_verified)) {
     slowdown_.password_proved(throttle_key);
-    if (user.disabled) return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
-    return refused(make_error(errc::email_not_verified, "", "login: email not verified"), user.id.str(), identifier, client);
+    if (user.disabled)
+      return refused(make_error(errc::account_disabled, "", "login: disabled"), user.id.str(), identifier, client);
+    return refused(make_error(errc::email_not_verified, "", "login: email not verified"), user.id.str(), identifier,
+                   client);
   }
 
   std::string rehashed;
@@ -205,8 +208,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
     if (auto r = slowdown_.succeeded(tx, throttle_key); !r) return std::move(r).error();
     auto opened = sessions_.open(tx, user, client);
     if (!opened) return std::move(opened).error();
-    auto a = audit_.record(tx, audit_.entry(audit_event::kLoginSucceeded, user.id.str(), client,
-                                            "session " + opened->first.id.str() + (detail.empty() ? "" : "; " + detail)));
+    auto a =
+        audit_.record(tx, audit_.entry(audit_event::kLoginSucceeded, user.id.str(), client,
+                                       "session " + opened->first.id.str() + (detail.empty() ? "" : "; " + detail)));
     if (!a) return std::move(a).error();
     audited = std::move(*a);
     return opened;
@@ -241,7 +245,8 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
   auto matches = password_matches(current, *current_norm, user->password_hash);
   if (!matches) return std::move(matches).error();
   if (!*matches) {
-    return make_error(errc::invalid_credentials, "The current password is not correct.", "password change: wrong password");
+    return make_error(errc::invalid_credentials, "The current password is not correct.",
+                      "password change: wrong password");
   }
   const PasswordRules rules{settings_.password_min_length, settings_.password_min_score};
   if (auto strong = check_new_password(*next_norm, rules, user->email, user->username); !strong) {
@@ -267,7 +272,8 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     c.user.password_hash = *hash;
     c.user.updated_at = now;
     // A reset link mailed before the change must not undo it.
-    if (auto r = tx.expire_one_time_tokens(c.user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
+    if (auto r = tx.expire_one_time_tokens(c.user.id, TokenPurpose::reset_password, now); !r)
+      return std::move(r).error();
     auto events = sessions_.revoke_everything(tx, c.user, revoke_reason::kPasswordChange);  // stores the user
     if (!events) return std::move(events).error();
     c.events = std::move(*events);
@@ -275,8 +281,8 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     if (!opened) return std::move(opened).error();
     c.session = std::move(opened->first);
     c.token = std::move(opened->second);
-    auto a = audit_.record(tx, audit_.entry(audit_event::kPasswordChanged, c.user.id.str(), client,
-                                            "every other session revoked"));
+    auto a = audit_.record(
+        tx, audit_.entry(audit_event::kPasswordChanged, c.user.id.str(), client, "every other session revoked"));
     if (!a) return std::move(a).error();
     c.audited = std::move(*a);
     return c;

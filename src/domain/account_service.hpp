@@ -12,8 +12,8 @@
 #include "crypto/password_hasher.hpp"
 #include "domain/email_service.hpp"
 #include "domain/login_slowdown.hpp"
-#include "domain/rate_limiter.hpp"
 #include "domain/principal.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -65,8 +65,8 @@ class AccountService {
 
   // Changes the password after checking the current one; every session and access token of
   // the user is revoked, and a fresh session is opened for this client.
-  Result<TokenResponse> change_password(const Principal& principal, std::string_view current,
-                                        std::string_view next, const ClientInfo& client);
+  Result<TokenResponse> change_password(const Principal& principal, std::string_view current, std::string_view next,
+                                        const ClientInfo& client);
 
  private:
   // A login identifier in its comparison form, and whether it is an email; nullopt when it

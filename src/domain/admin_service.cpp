@@ -36,7 +36,8 @@ Result<std::vector<std::string>> normalize_roles(const std::vector<std::string>&
 }
 
 Result<std::string> normalize_role(std::string_view role) {
-  if (role.empty() || role.size() > 64) return make_error(errc::invalid_request, "roles: a role has 1 to 64 characters");
+  if (role.empty() || role.size() > 64)
+    return make_error(errc::invalid_request, "roles: a role has 1 to 64 characters");
   std::string out;
   for (char c : role) {
     const char l = ascii_lower(c);
@@ -94,7 +95,8 @@ Result<User> AdminService::create_user(const Actor& actor, const NewUser& input)
     auto pw = normalize_password(*input.password);
     if (!pw) return std::move(pw).error();
     const PasswordRules rules{settings_.password_min_length, settings_.password_min_score};
-    if (auto strong = check_new_password(*pw, rules, user.email, user.username); !strong) return std::move(strong).error();
+    if (auto strong = check_new_password(*pw, rules, user.email, user.username); !strong)
+      return std::move(strong).error();
     auto hash = hasher_.hash(pw->reveal());
     if (!hash) return std::move(hash).error();
     user.password_hash = std::move(*hash);
@@ -107,9 +109,9 @@ Result<User> AdminService::create_user(const Actor& actor, const NewUser& input)
   std::optional<AuditEntry> audited;
   auto r = store_.write([&](StoreTx& tx) -> Result<void> {
     if (auto ins = tx.insert_user(user); !ins) return ins;
-    auto a = audit_.record(tx, audit_.entry(audit_event::kUserCreated, user.id.str(), actor.client,
-                                            "roles: " + join_roles(user.roles) + (input.password ? "" : "; no password"),
-                                            actor.id));
+    auto a = audit_.record(
+        tx, audit_.entry(audit_event::kUserCreated, user.id.str(), actor.client,
+                         "roles: " + join_roles(user.roles) + (input.password ? "" : "; no password"), actor.id));
     if (!a) return std::move(a).error();
     audited = std::move(*a);
     return ok();

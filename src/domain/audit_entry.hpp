@@ -40,12 +40,12 @@ struct AuditEntry {
   std::string actor_id;  // who acted when it was not the user (an admin); "cli" for the command line
   std::string ip;
   std::string user_agent;
-  std::string detail;    // a short human-readable note, e.g. "roles: -> admin" or "wrong password"
+  std::string detail;  // a short human-readable note, e.g. "roles: -> admin" or "wrong password"
 };
 
 struct AuditQuery {
-  std::string user_id;  // empty: any
-  std::string event;    // empty: any
+  std::string user_id;             // empty: any
+  std::string event;               // empty: any
   std::optional<TimePoint> since;  // at >= since
   std::optional<TimePoint> until;  // at < until
   std::size_t limit = 50;

@@ -27,8 +27,8 @@ class AuditLog {
   explicit AuditLog(const Clock& clock) : clock_(clock) {}
 
   // An entry for `event` about `user`, stamped now, from `client`.
-  AuditEntry entry(std::string_view event, std::string_view user_id, const ClientInfo& client,
-                   std::string detail = {}, std::string actor = {}) const;
+  AuditEntry entry(std::string_view event, std::string_view user_id, const ClientInfo& client, std::string detail = {},
+                   std::string actor = {}) const;
 
   // Appends inside the caller's transaction; returns the entry for logged() after the commit.
   Result<AuditEntry> record(AuditRecords& tx, AuditEntry entry) const;

@@ -209,7 +209,8 @@ Result<void> EmailService::reset_password(std::string_view presented, std::strin
     if (auto r = tx.expire_one_time_tokens(user.id, TokenPurpose::reset_password, now); !r) return std::move(r).error();
     auto events = sessions_.revoke_everything(tx, user, revoke_reason::kPasswordReset);  // stores the user
     if (!events) return std::move(events).error();
-    auto a = audit_.record(tx, audit_.entry(audit_event::kPasswordReset, user.id.str(), client, "every session revoked"));
+    auto a =
+        audit_.record(tx, audit_.entry(audit_event::kPasswordReset, user.id.str(), client, "every session revoked"));
     if (!a) return std::move(a).error();
     audited = std::move(*a);
     return events;

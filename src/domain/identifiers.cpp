@@ -17,13 +17,9 @@ constexpr std::size_t kMaxDomainLabelBytes = 63;
 constexpr std::size_t kMaxRawUsernameBytes = 512;
 
 Error email_error(std::string detail) { return make_error(errc::invalid_request, std::move(detail)); }
-Error username_error(std::string detail) {
-  return make_error(errc::invalid_request, std::move(detail));
-}
+Error username_error(std::string detail) { return make_error(errc::invalid_request, std::move(detail)); }
 
-bool is_ascii_whitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_ascii_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -41,12 +37,26 @@ bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
 bool is_atext(char c) {
   if (is_ascii_letter(c) || is_ascii_digit(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
-    case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -54,12 +64,15 @@ bool is_atext(char c) {
 // (zero-width, bidirectional overrides), separators (NBSP, U+2028), private use, unassigned.
 bool is_invisible_or_control(utf8proc_int32_t cp) {
   switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
-    case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN: case UTF8PROC_CATEGORY_ZS:
-    case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
-      return true;
-    default:
-      return false;
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_CS:
+    case UTF8PROC_CATEGORY_CO:
+    case UTF8PROC_CATEGORY_CN:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP: return true;
+    default: return false;
   }
 }
 
@@ -97,9 +110,8 @@ Result<void> check_local_part(std::string_view local) {
   if (!ascii_ok) return email_error("email: the part before @ contains a character that is not allowed");
   if (has_non_ascii) {
     if (!utf8::valid(local)) return email_error("email: not valid UTF-8");
-    const bool clean = for_each_code_point(local, [](utf8proc_int32_t cp) {
-      return cp < 0x80 || !is_invisible_or_control(cp);
-    });
+    const bool clean =
+        for_each_code_point(local, [](utf8proc_int32_t cp) { return cp < 0x80 || !is_invisible_or_control(cp); });
     if (!clean) {
       return email_error("email: the part before @ contains a character that is not allowed");
     }
@@ -138,9 +150,8 @@ Result<void> check_domain(std::string_view domain) {
 // points removed, then composition) of well-formed UTF-8 with an explicit length.
 bool nfkc_casefold(std::string_view text, std::string& out) {
   utf8proc_uint8_t* mapped = nullptr;
-  const auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                                       UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                                       UTF8PROC_IGNORE);
+  const auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                                      UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
   const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
                                           static_cast<utf8proc_ssize_t>(text.size()), &mapped, options);
   if (n < 0) return false;
@@ -205,8 +216,8 @@ Result<std::string> normalize_username(std::string_view raw) {
     const utf8proc_category_t cat = utf8proc_category(cp);
     const bool letter = is_letter_category(cat);
     const bool mark = cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC;
-    const bool ok_here = letter || (mark && after_letter) || cat == UTF8PROC_CATEGORY_ND ||
-                         cp == '_' || cp == '.' || cp == '-';
+    const bool ok_here =
+        letter || (mark && after_letter) || cat == UTF8PROC_CATEGORY_ND || cp == '_' || cp == '.' || cp == '-';
     after_letter = letter || (mark && after_letter);
     return ok_here;
   });

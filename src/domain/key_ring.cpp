@@ -54,8 +54,9 @@ Result<std::string> KeyRing::seal_private(std::string_view pem) const {
 Result<std::string> KeyRing::open_private(std::string_view stored) const {
   if (stored.substr(0, kSealedPrefix.size()) != kSealedPrefix) return std::string(stored);
   if (options_.master_key.empty()) {
-    return make_error(errc::internal_error,
-                      "a stored signing key is sealed with a master key; set TESSERA_MASTER_KEY to the one it was made with");
+    return make_error(
+        errc::internal_error,
+        "a stored signing key is sealed with a master key; set TESSERA_MASTER_KEY to the one it was made with");
   }
   auto raw = crypto::base64url::decode(stored.substr(kSealedPrefix.size()));
   if (!raw) return make_error(errc::internal_error, "a stored signing key is damaged");
@@ -80,12 +81,14 @@ Result<std::shared_ptr<const crypto::KeySet>> KeyRing::build(const std::vector<S
     auto pem = open_private(k.private_key);
     if (!pem) return std::move(pem).error();
     auto key = crypto::SigningKey::from_private_pem(*alg, k.kid, *pem);
-    if (!key) return make_error(errc::internal_error, "signing key " + k.kid + " cannot be read: " + key.error().reason);
+    if (!key)
+      return make_error(errc::internal_error, "signing key " + k.kid + " cannot be read: " + key.error().reason);
     if (auto added = set->add(std::move(*key)); !added) return std::move(added).error();
     if (!k.signs_until) active_kid = k.kid;  // keys come oldest first: the newest signer wins
   }
   if (alg_ == "HS256") {
-    auto key = crypto::SigningKey::from_secret(hs256_kid(options_.hs256_secret.reveal()), options_.hs256_secret.reveal());
+    auto key =
+        crypto::SigningKey::from_secret(hs256_kid(options_.hs256_secret.reveal()), options_.hs256_secret.reveal());
     if (!key) return make_error(errc::internal_error, "TESSERA_JWT_SECRET cannot be used: " + key.error().reason);
     active_kid = (*key)->kid();
     if (auto added = set->add(std::move(*key)); !added) return std::move(added).error();
@@ -252,10 +255,10 @@ Result<void> KeyRing::retire(Store& store, std::string_view kid, bool force) con
     for (auto& k : *keys) {
       if (k.kid != kid) continue;
       switch (state_of(k, now, options_.verify_window)) {
-        case KeyState::retired:
-          return ok();
+        case KeyState::retired: return ok();
         case KeyState::active:
-          return make_error(errc::forbidden, "key " + k.kid + " signs new tokens; rotate first (`tessera keys rotate`)");
+          return make_error(errc::forbidden,
+                            "key " + k.kid + " signs new tokens; rotate first (`tessera keys rotate`)");
         case KeyState::verifying:
           if (!force) {
             return make_error(errc::forbidden, "key " + k.kid + " may still verify live tokens until " +
@@ -263,8 +266,7 @@ Result<void> KeyRing::retire(Store& store, std::string_view kid, bool force) con
                                                    "; wait, or add --force to cut them off now");
           }
           break;
-        case KeyState::expired:
-          break;
+        case KeyState::expired: break;
       }
       k.retired_at = now;
       return tx.update_signing_key(k);

@@ -26,7 +26,7 @@ struct KeyRingOptions {
   // the tokens resource servers receive. True: `alg` signs, making a key of it when needed.
   bool alg_explicit = true;
   SecretString hs256_secret;
-  SecretString master_key;  // when set, new private keys are stored sealed with it
+  SecretString master_key;                  // when set, new private keys are stored sealed with it
   std::chrono::seconds verify_window{930};  // how long a key verifies after it stopped signing
 };
 

@@ -48,7 +48,9 @@ Result<void> LoginSlowdown::check(std::string_view key) {
   });
   if (!r) return std::move(r).error();
   if (!waiting) return ok();
-  metrics::registry().counter("tessera_rate_limited_total", "Requests refused by a rate limit.", {{"limit", "login_slowdown"}}).inc();
+  metrics::registry()
+      .counter("tessera_rate_limited_total", "Requests refused by a rate limit.", {{"limit", "login_slowdown"}})
+      .inc();
   auto e = make_error(errc::rate_limited, "Too many failed attempts for this account. Try again later.",
                       "login slowed down after " + std::to_string(waiting->failures) + " failures");
   e.retry_after_s = static_cast<int>(std::ceil(std::chrono::duration<double>(waiting->next_attempt_at - now).count()));

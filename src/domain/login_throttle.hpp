@@ -13,8 +13,8 @@
 namespace tessera::domain {
 
 struct LoginThrottle {
-  std::string key;             // SHA-256 of the normalised identifier (32 raw bytes)
-  int failures = 0;            // failed attempts in the current run
+  std::string key;   // SHA-256 of the normalised identifier (32 raw bytes)
+  int failures = 0;  // failed attempts in the current run
   TimePoint last_failure_at{};
   TimePoint next_attempt_at{};  // an attempt before this is refused (429) without a hash
 };

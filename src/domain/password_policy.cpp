@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -37,8 +37,7 @@ class MappedText {
   // and UTF8PROC_NULLTERM is never set, so an embedded NUL is an ordinary code point.
   bool map(std::string_view text, int options) {
     size_ = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                         static_cast<utf8proc_ssize_t>(text.size()), &data_,
-                         static_cast<utf8proc_option_t>(options));
+                         static_cast<utf8proc_ssize_t>(text.size()), &data_, static_cast<utf8proc_option_t>(options));
     return size_ >= 0;
   }
   std::string_view view() const {
@@ -56,7 +55,6 @@ constexpr int kNfkcCasefold = kNfkc | UTF8PROC_CASEFOLD;
 
 // Identifiers this short are too likely to occur by chance to refuse a password containing them.
 constexpr std::size_t kMinContainedIdentifier = 4;
-
 
 // The case-insensitive comparison form of UTF-8 text (NFKC case folding), or nothing when it
 // cannot be mapped.
@@ -163,8 +161,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 // Whether the casefolded password equals or is built from the user's identifiers.
-bool built_from_identifiers(std::string_view folded_password, std::string_view email,
-                            std::string_view username) {
+bool built_from_identifiers(std::string_view folded_password, std::string_view email, std::string_view username) {
   MappedText folded_email, folded_local, folded_username;
   if (!email.empty() && casefold_into(email, folded_email)) {
     if (folded_password == folded_email.view()) return true;
@@ -230,8 +227,8 @@ int password_score(const SecretString& normalized, std::string_view email, std::
   return score_from_bits(best);
 }
 
-Result<void> check_new_password(const SecretString& normalized, const PasswordRules& rules,
-                                std::string_view email, std::string_view username) {
+Result<void> check_new_password(const SecretString& normalized, const PasswordRules& rules, std::string_view email,
+                                std::string_view username) {
   std::vector<std::string> reasons;
   std::vector<std::string> problems;
   const std::string_view password = normalized.reveal();

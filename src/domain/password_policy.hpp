@@ -38,8 +38,8 @@ struct PasswordRules {
 // ok, or weak_password with `reasons` among "too_short", "too_common", "too_guessable" and
 // "contains_identifier" (in that order) and a `detail` sentence naming each problem.
 // `normalized` comes from normalize_password; `email` and `username` may be empty.
-Result<void> check_new_password(const SecretString& normalized, const PasswordRules& rules,
-                                std::string_view email, std::string_view username);
+Result<void> check_new_password(const SecretString& normalized, const PasswordRules& rules, std::string_view email,
+                                std::string_view username);
 
 // The zxcvbn score (0..4) of a normalized password: that of its strongest window (see
 // kMaxScoredCodePoints), with the email's local part, the email's domain labels and the

@@ -21,9 +21,7 @@ struct Principal {
   std::int64_t expires_at = 0;  // exp
   std::string token_id;         // jti
 
-  bool has_role(std::string_view role) const {
-    return std::find(roles.begin(), roles.end(), role) != roles.end();
-  }
+  bool has_role(std::string_view role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
 };
 
 }  // namespace tessera::domain

@@ -21,8 +21,7 @@ std::string_view to_string(Limit limit) {
   return "unknown";
 }
 
-RateLimiter::RateLimiter(RateLimits limits, const Clock& clock)
-    : limits_(limits), clock_(clock), epoch_(clock.now()) {
+RateLimiter::RateLimiter(RateLimits limits, const Clock& clock) : limits_(limits), clock_(clock), epoch_(clock.now()) {
   randombytes_buf(key_.data(), key_.size());
 }
 
@@ -39,14 +38,15 @@ std::uint64_t RateLimiter::hash(Limit limit, std::string_view key) const {
 void RateLimiter::make_room(Shard& shard, const RateRule& rule, double now_s) {
   const double rate = static_cast<double>(rule.count) / static_cast<double>(rule.period.count());
   // A bucket that has refilled completely is the same as no bucket.
-  std::erase_if(shard.buckets, [&](const auto& kv) {
-    return kv.second.tokens + (now_s - kv.second.updated_s) * rate >= rule.count;
-  });
+  std::erase_if(shard.buckets,
+                [&](const auto& kv) { return kv.second.tokens + (now_s - kv.second.updated_s) * rate >= rule.count; });
   if (shard.buckets.size() >= kMaxKeysPerLimit / kShards) {
     // Still full: a flood of distinct keys. Forget this shard; memory stays bounded, and the
     // cost is that the keys in it get a fresh bucket.
     shard.buckets.clear();
-    metrics::registry().counter("tessera_rate_limit_evictions_total", "Rate-limit shards cleared because they were full.").inc();
+    metrics::registry()
+        .counter("tessera_rate_limit_evictions_total", "Rate-limit shards cleared because they were full.")
+        .inc();
   }
 }
 
@@ -56,8 +56,7 @@ Result<void> RateLimiter::take(Limit limit, std::string_view key) {
   const RateRule& rule = limits_.rules[index];
   const std::uint64_t h = hash(limit, key);
   Shard& shard = shards_[index][h % kShards];
-  const double now_s =
-      std::chrono::duration<double>(clock_.now() - epoch_).count();
+  const double now_s = std::chrono::duration<double>(clock_.now() - epoch_).count();
   const double rate = static_cast<double>(rule.count) / static_cast<double>(rule.period.count());
   std::lock_guard lock(shard.mutex);
   auto it = shard.buckets.find(h);
@@ -69,9 +68,11 @@ Result<void> RateLimiter::take(Limit limit, std::string_view key) {
   const double tokens = std::min<double>(rule.count, b.tokens + (now_s - b.updated_s) * rate);
   if (tokens < 1.0) {
     metrics::registry()
-        .counter("tessera_rate_limited_total", "Requests refused by a rate limit.", {{"limit", std::string(to_string(limit))}})
+        .counter("tessera_rate_limited_total", "Requests refused by a rate limit.",
+                 {{"limit", std::string(to_string(limit))}})
         .inc();
-    auto e = make_error(errc::rate_limited, "Too many attempts. Try again later.", "rate limit " + std::string(to_string(limit)));
+    auto e = make_error(errc::rate_limited, "Too many attempts. Try again later.",
+                        "rate limit " + std::string(to_string(limit)));
     e.retry_after_s = static_cast<int>(std::ceil((1.0 - tokens) / rate));
     return e;
   }

@@ -21,26 +21,25 @@
 
 namespace tessera::domain {
 
-
 enum class Limit {
-  login_ip,          // login attempts from one client IP
-  login_account,     // login attempts naming one account (email or username)
-  signup_ip,         // sign-ups from one client IP
-  email_recipient,   // verification and reset mails to one address
-  email_ip,          // mail requests (resend, forgot) from one client IP
-  refresh_session,   // refreshes of one session
+  login_ip,         // login attempts from one client IP
+  login_account,    // login attempts naming one account (email or username)
+  signup_ip,        // sign-ups from one client IP
+  email_recipient,  // verification and reset mails to one address
+  email_ip,         // mail requests (resend, forgot) from one client IP
+  refresh_session,  // refreshes of one session
 };
 inline constexpr std::size_t kLimitCount = 6;
 
 struct RateLimits {
   bool enabled = true;
   std::array<RateRule, kLimitCount> rules{{
-      {30, std::chrono::minutes(1)},   // login_ip
-      {10, std::chrono::minutes(1)},   // login_account
-      {20, std::chrono::hours(1)},     // signup_ip
-      {5, std::chrono::hours(1)},      // email_recipient
-      {20, std::chrono::hours(1)},     // email_ip
-      {60, std::chrono::minutes(1)},   // refresh_session
+      {30, std::chrono::minutes(1)},  // login_ip
+      {10, std::chrono::minutes(1)},  // login_account
+      {20, std::chrono::hours(1)},    // signup_ip
+      {5, std::chrono::hours(1)},     // email_recipient
+      {20, std::chrono::hours(1)},    // email_ip
+      {60, std::chrono::minutes(1)},  // refresh_session
   }};
 };
 

@@ -26,22 +26,24 @@ Result<SecretString> open_from_store(std::string_view name, std::string_view sto
     return make_error(errc::internal_error, "the stored secret " + std::string(name) + " is damaged");
   }
   if (master.empty()) {
-    return make_error(errc::internal_error, "the stored secret " + std::string(name) +
-                                                " is sealed with a master key; set TESSERA_MASTER_KEY to the one it was made with");
+    return make_error(errc::internal_error,
+                      "the stored secret " + std::string(name) +
+                          " is sealed with a master key; set TESSERA_MASTER_KEY to the one it was made with");
   }
   auto sealed = crypto::base64url::decode(stored.substr(kSealedPrefix.size()));
   if (!sealed) return make_error(errc::internal_error, "the stored secret " + std::string(name) + " is damaged");
   auto raw = crypto::open(crypto::derive_key(kMasterPurpose, master.reveal()), *sealed);
   if (!raw) {
-    return make_error(errc::internal_error,
-                      "TESSERA_MASTER_KEY does not open the stored secret " + std::string(name) + "; set the key it was sealed with");
+    return make_error(errc::internal_error, "TESSERA_MASTER_KEY does not open the stored secret " + std::string(name) +
+                                                "; set the key it was sealed with");
   }
   return SecretString(std::move(*raw));
 }
 
 }  // namespace
 
-Result<SecretString> server_secret(Store& store, std::string_view name, const SecretString& master_key, Random& random) {
+Result<SecretString> server_secret(Store& store, std::string_view name, const SecretString& master_key,
+                                   Random& random) {
   std::string fresh = random.bytes(32);
   auto sealed = seal_for_store(fresh, master_key, random);
   explicit_bzero(fresh.data(), fresh.size());

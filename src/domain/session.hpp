@@ -23,11 +23,11 @@ struct Session {
   std::string revoke_reason;  // "logout", "logout_all", "password_change", "refresh_token_reused", ...
   std::string user_agent;
   std::string ip;
-  std::int64_t generation = 0;      // rotations so far
-  std::string token_hash;           // SHA-256 of the current refresh token (32 raw bytes)
-  std::string previous_token_hash;  // SHA-256 of its parent; empty before the first rotation
+  std::int64_t generation = 0;          // rotations so far
+  std::string token_hash;               // SHA-256 of the current refresh token (32 raw bytes)
+  std::string previous_token_hash;      // SHA-256 of its parent; empty before the first rotation
   std::optional<TimePoint> rotated_at;  // when the parent was rotated
-  std::string successor_sealed;     // the current token, sealed under a key only the parent opens
+  std::string successor_sealed;         // the current token, sealed under a key only the parent opens
 
   bool revoked() const { return revoked_at.has_value(); }
   bool expired(TimePoint now) const { return now >= idle_expires_at || now >= absolute_expires_at; }

@@ -40,7 +40,7 @@ SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationLis
       limiter_(limiter) {}
 
 Result<std::pair<Session, SecretString>> SessionService::open(SessionRecords& tx, const User& user,
-                                                               const ClientInfo& client) {
+                                                              const ClientInfo& client) {
   const TimePoint now = clock_.now();
   SecretString token = new_refresh_token(random_);
   Session s;
@@ -83,7 +83,8 @@ Result<RevocationEvent> SessionService::revoke_one(StoreTx& tx, Session& session
   return e;
 }
 
-Result<std::vector<RevocationEvent>> SessionService::revoke_everything(StoreTx& tx, User& user, std::string_view reason) {
+Result<std::vector<RevocationEvent>> SessionService::revoke_everything(StoreTx& tx, User& user,
+                                                                       std::string_view reason) {
   const TimePoint now = clock_.now();
   auto ids = tx.revoke_sessions_of_user(user.id, now, reason);
   if (!ids) return std::move(ids).error();
@@ -210,8 +211,8 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
     }
     auto event = revoke_one(tx, s, revoke_reason::kReuse);
     if (!event) return std::move(event).error();
-    auto audited = audit_.record(tx, audit_.entry(audit_event::kRefreshReused, s.user_id.str(), client,
-                                                  "session " + s.id.str() + " revoked"));
+    auto audited = audit_.record(
+        tx, audit_.entry(audit_event::kRefreshReused, s.user_id.str(), client, "session " + s.id.str() + " revoked"));
     if (!audited) return std::move(audited).error();
     out.audited = std::move(*audited);
     out.kind = Kind::reused;
@@ -231,7 +232,8 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
       return respond(outcome->user, outcome->session, std::move(outcome->token));
     case Kind::reused:
       metrics::count_refresh("reused");
-      return make_error(errc::refresh_token_reused, "", "refresh: reuse detected, session " + outcome->session.id.str() + " revoked");
+      return make_error(errc::refresh_token_reused, "",
+                        "refresh: reuse detected, session " + outcome->session.id.str() + " revoked");
     case Kind::disabled:
       metrics::count_refresh("account_disabled");
       return make_error(errc::account_disabled, "", "refresh: account disabled");
@@ -241,8 +243,7 @@ Result<TokenResponse> SessionService::refresh(std::string_view presented, const 
       e.retry_after_s = outcome->retry_after_s;
       return e;
     }
-    case Kind::invalid:
-      break;
+    case Kind::invalid: break;
   }
   metrics::count_refresh("invalid");
   return invalid_refresh(outcome->reason);
@@ -305,8 +306,8 @@ Result<void> SessionService::end_session(const UserId& user, const SessionId& se
   return ok();
 }
 
-Result<void> SessionService::end_all_sessions(const UserId& user_id, std::string_view reason,
-                                              const ClientInfo& client, const Actor* actor) {
+Result<void> SessionService::end_all_sessions(const UserId& user_id, std::string_view reason, const ClientInfo& client,
+                                              const Actor* actor) {
   std::optional<AuditEntry> audited;
   auto events = store_.write([&](StoreTx& tx) -> Result<std::vector<RevocationEvent>> {
     auto user = tx.user_by_id(user_id);
@@ -317,10 +318,9 @@ Result<void> SessionService::end_all_sessions(const UserId& user_id, std::string
     }
     auto events = revoke_everything(tx, **user, reason);
     if (!events) return std::move(events).error();
-    auto a = audit_.record(tx, actor == nullptr
-                                   ? audit_.entry(audit_event::kLogoutAll, user_id.str(), client)
-                                   : audit_.entry(audit_event::kSessionsRevoked, user_id.str(), actor->client, "",
-                                                  actor->id));
+    auto a = audit_.record(tx, actor == nullptr ? audit_.entry(audit_event::kLogoutAll, user_id.str(), client)
+                                                : audit_.entry(audit_event::kSessionsRevoked, user_id.str(),
+                                                               actor->client, "", actor->id));
     if (!a) return std::move(a).error();
     audited = std::move(*a);
     return events;

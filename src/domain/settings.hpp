@@ -11,7 +11,7 @@ struct Settings {
   std::string issuer;
   std::string audience;
   std::chrono::seconds access_ttl{900};
-  std::chrono::seconds refresh_ttl{7 * 86400};           // idle lifetime of a session
+  std::chrono::seconds refresh_ttl{7 * 86400};            // idle lifetime of a session
   std::chrono::seconds refresh_absolute_ttl{30 * 86400};  // whatever happens, a session ends then
   std::chrono::seconds refresh_reuse_grace{10};
   std::chrono::seconds leeway{30};  // clock skew tolerated when checking token times

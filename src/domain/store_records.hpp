@@ -30,7 +30,7 @@
 namespace tessera::domain {
 
 struct UserQuery {
-  std::string text;       // matched against email and username (substring, case-insensitive)
+  std::string text;  // matched against email and username (substring, case-insensitive)
   std::size_t limit = 50;
   std::size_t offset = 0;
 };
@@ -131,8 +131,8 @@ class OutboxRecords {
   // Records deliveries (state sent, sent_at, payload emptied) of the mails among `ids` whose
   // lease `owner` still holds; returns the ids it recorded, in no particular order. One statement
   // for a whole batch: a sender marks what it delivered in one transaction.
-  virtual Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t> ids,
-                                                            std::string_view owner, TimePoint at) = 0;
+  virtual Result<std::vector<std::int64_t>> mark_mails_sent(std::span<const std::int64_t> ids, std::string_view owner,
+                                                            TimePoint at) = 0;
   // The same for one mail: true if recorded.
   Result<bool> mark_mail_sent(std::int64_t id, std::string_view owner, TimePoint at) {
     auto marked = mark_mails_sent(std::span<const std::int64_t>(&id, 1), owner, at);

@@ -19,7 +19,6 @@ std::string reason_of(const Error& e) {
   return r;
 }
 
-
 }  // namespace
 
 UserImport UserImporter::start(Actor actor, ImportOptions options) {
@@ -239,9 +238,9 @@ Result<UserImport::Done> UserImport::apply_one(StoreTx& tx, const Checked& c, bo
     if (write) {
       if (auto ins = tx.insert_user(c.user); !ins) return std::move(ins).error();
       auto a = importer_.audit_.record(
-          tx, importer_.audit_.entry(audit_event::kUserCreated, c.user.id.str(), actor_.client,
-                                     "imported; roles: " + join_roles(c.user.roles) + (c.has_hash ? "" : "; no password"),
-                                     actor_.id));
+          tx, importer_.audit_.entry(
+                  audit_event::kUserCreated, c.user.id.str(), actor_.client,
+                  "imported; roles: " + join_roles(c.user.roles) + (c.has_hash ? "" : "; no password"), actor_.id));
       if (!a) return std::move(a).error();
     }
     Done d{c.line, Outcome::imported, {}, {}};
@@ -264,7 +263,9 @@ Result<UserImport::Done> UserImport::apply_one(StoreTx& tx, const Checked& c, bo
   // its password when the line has no hash (a line never takes a password away).
   User u = matches[0];
   std::string detail;
-  const auto changed = [&](std::string_view field) { detail += std::string(detail.empty() ? "" : ", ") + std::string(field); };
+  const auto changed = [&](std::string_view field) {
+    detail += std::string(detail.empty() ? "" : ", ") + std::string(field);
+  };
   if (u.email != c.user.email) changed("email"), u.email = c.user.email;
   if (u.username != c.user.username) changed("username"), u.username = c.user.username;
   if (u.email_verified != c.user.email_verified) changed("email_verified"), u.email_verified = c.user.email_verified;

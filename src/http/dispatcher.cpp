@@ -32,7 +32,8 @@ std::optional<Error> check_media_type(const Request& request, const Route& route
   }
   if (ct.empty()) {
     if (request.body.empty()) return std::nullopt;
-    return make_error(errc::unsupported_media_type, "Send the body as application/json or application/x-www-form-urlencoded.");
+    return make_error(errc::unsupported_media_type,
+                      "Send the body as application/json or application/x-www-form-urlencoded.");
   }
   if (is_json(ct) || is_form(ct)) return std::nullopt;
   return make_error(errc::unsupported_media_type,

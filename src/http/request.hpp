@@ -22,15 +22,15 @@ struct Header {
 class Request {
  public:
   Method method = Method::get;
-  std::string_view target;  // path and query as received
-  std::string_view path;    // target up to '?'
-  std::string_view query;   // after '?', without it
+  std::string_view target;                             // path and query as received
+  std::string_view path;                               // target up to '?'
+  std::string_view query;                              // after '?', without it
   boost::container::small_vector<Header, 24> headers;  // in place: no allocation for a usual request
   std::string body;
   std::string client_ip;   // the socket's peer, or X-Forwarded-For from a trusted proxy
   std::string request_id;  // echoed as X-Request-Id and in every log line
   boost::container::small_vector<std::pair<std::string_view, std::string_view>, 2> path_params;  // "{name}" segments
-  std::string_view route;  // the matched route's pattern, for logs and metrics
+  std::string_view route;                              // the matched route's pattern, for logs and metrics
   std::shared_ptr<const domain::Principal> principal;  // set by the route's guard
 
   // The first value of a header (names compare ignoring case), or "" when absent.

@@ -9,9 +9,10 @@ namespace tessera::http {
 std::optional<Error> head_error(const Framing& f, std::string_view target) {
   if (f.transfer_encodings > 0 &&
       (f.content_length || f.version < 11 || f.transfer_encodings > 1 || !iequals(f.transfer_encoding, "chunked"))) {
-    return make_error(errc::invalid_request,
-                      "A request may not combine Transfer-Encoding with Content-Length or use a coding other than chunked.",
-                      "http: ambiguous framing");
+    return make_error(
+        errc::invalid_request,
+        "A request may not combine Transfer-Encoding with Content-Length or use a coding other than chunked.",
+        "http: ambiguous framing");
   }
   if (target.size() > kMaxTargetBytes || target.empty() || target.front() != '/') {
     return make_error(errc::invalid_request, "The request target is not valid.", "http: bad target");
@@ -40,8 +41,8 @@ std::string client_address_of(const Request& req, std::string_view peer_ip, cons
 bool acceptable_request_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
   for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;

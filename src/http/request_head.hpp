@@ -15,10 +15,10 @@ namespace tessera::http {
 
 // What the framing check needs to know of a head.
 struct Framing {
-  unsigned version = 11;                   // 10 for HTTP/1.0, 11 for HTTP/1.1
-  std::size_t transfer_encodings = 0;      // Transfer-Encoding lines
-  std::string_view transfer_encoding;      // the first one's value
-  bool content_length = false;             // a Content-Length line is present
+  unsigned version = 11;               // 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::size_t transfer_encodings = 0;  // Transfer-Encoding lines
+  std::string_view transfer_encoding;  // the first one's value
+  bool content_length = false;         // a Content-Length line is present
 };
 
 // Request smuggling: a message framed two ways is refused (RFC 9112 §6.3), and so is a transfer

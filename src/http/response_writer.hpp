@@ -12,7 +12,7 @@ namespace tessera::http {
 struct HeadOptions {
   std::string_view request_id;
   bool keep_alive = true;
-  bool http10 = false;         // the request was HTTP/1.0: keep-alive must be said explicitly
+  bool http10 = false;  // the request was HTTP/1.0: keep-alive must be said explicitly
   std::size_t content_length = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,7 +15,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <array>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -73,14 +73,14 @@ void ignore_stop_signals() {
 bool is_disconnect(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor ||
-         ec == bhttp::error::partial_message;
+         ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor || ec == bhttp::error::partial_message;
 }
 
 }  // namespace
 
 struct Server::State {
-  State(ServerOptions o, const Dispatcher& d, RequestObserver* obs) : options(std::move(o)), dispatcher(d), observer(obs) {
+  State(ServerOptions o, const Dispatcher& d, RequestObserver* obs)
+      : options(std::move(o)), dispatcher(d), observer(obs) {
     // One io_context per network thread, each run by exactly one thread: a connection lives on
     // one of them, so its coroutine needs no strand and the scheduler no cross-thread locking
     // on the hot path. Connections are dealt out round-robin.
@@ -314,7 +314,8 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
       parser.body_limit(body_limit);
     }
     if (const auto cl = parser.content_length(); cl && *cl > body_limit) {
-      co_await answer_and_close(stream, buffer, problem(make_error(errc::payload_too_large, "", "http: content-length over limit")),
+      co_await answer_and_close(stream, buffer,
+                                problem(make_error(errc::payload_too_large, "", "http: content-length over limit")),
                                 request_id, peer_ip);
       break;
     }
@@ -327,10 +328,11 @@ asio::awaitable<void> Server::State::serve(tcp::socket socket) {
       if (ec) {
         if (is_disconnect(ec)) break;
         const errc code = ec == bhttp::error::body_limit ? errc::payload_too_large : errc::invalid_request;
-        co_await answer_and_close(stream, buffer,
-                                  problem(make_error(code, code == errc::invalid_request ? "The request body is not valid HTTP/1.1." : "",
-                                                     "http: " + ec.message())),
-                                  request_id, peer_ip);
+        co_await answer_and_close(
+            stream, buffer,
+            problem(make_error(code, code == errc::invalid_request ? "The request body is not valid HTTP/1.1." : "",
+                               "http: " + ec.message())),
+            request_id, peer_ip);
         break;
       }
     }
@@ -390,7 +392,8 @@ void Server::State::stop_all() {
 
 void Server::State::start_drain() {
   if (registry->draining.exchange(true)) return;
-  log::info("draining").num("connections", static_cast<std::int64_t>(registry->open.load()))
+  log::info("draining")
+      .num("connections", static_cast<std::int64_t>(registry->open.load()))
       .num("timeout_s", options.shutdown_timeout.count());
   beast::error_code ec;
   acceptor->close(ec);
@@ -424,7 +427,9 @@ Result<void> Server::listen() {
   boost::system::error_code ec;
   std::string host = s.options.host == "localhost" ? "127.0.0.1" : s.options.host;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec) return make_error(errc::invalid_request, "TESSERA_LISTEN: \"" + s.options.host + "\" is not an IP address; write one like 127.0.0.1 or ::1");
+  if (ec)
+    return make_error(errc::invalid_request, "TESSERA_LISTEN: \"" + s.options.host +
+                                                 "\" is not an IP address; write one like 127.0.0.1 or ::1");
   const tcp::endpoint endpoint(address, s.options.port);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);

@@ -19,10 +19,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port (see Server::port())
   int threads = 1;
-  std::size_t max_header_bytes = 16 * 1024;  // request line + headers; past it, 431
-  std::size_t max_body_bytes = 64 * 1024;    // past it, 413 (refused from Content-Length alone)
-  std::chrono::seconds read_timeout{10};     // to send a whole request once it has started
-  std::chrono::seconds idle_timeout{60};     // between requests on a keep-alive connection
+  std::size_t max_header_bytes = 16 * 1024;   // request line + headers; past it, 431
+  std::size_t max_body_bytes = 64 * 1024;     // past it, 413 (refused from Content-Length alone)
+  std::chrono::seconds read_timeout{10};      // to send a whole request once it has started
+  std::chrono::seconds idle_timeout{60};      // between requests on a keep-alive connection
   std::chrono::seconds shutdown_timeout{10};  // for in-flight requests when draining
   bool handle_signals = true;                 // SIGTERM/SIGINT start the drain
   TrustedProxies trusted_proxies;             // whose X-Forwarded-For names the client

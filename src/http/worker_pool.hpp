@@ -126,9 +126,8 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F>>> WorkerPool::run(F
             } catch (...) {
               error = std::current_exception();
             }
-            boost::asio::post(ex, [h = std::move(h), error, value = std::move(value)]() mutable {
-              h(error, std::move(value));
-            });
+            boost::asio::post(
+                ex, [h = std::move(h), error, value = std::move(value)]() mutable { h(error, std::move(value)); });
           });
         });
         if (!accepted) {

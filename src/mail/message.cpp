@@ -276,8 +276,7 @@ std::string format_rfc5322_date(TimePoint t) {
   char buf[48];
   // Names written out rather than strftime's %a/%b, which follow the process locale.
   const int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday % 7],
-                              tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                              tm.tm_sec);
+                              tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return std::string(buf, static_cast<std::size_t>(n));
 }
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "core/log.hpp"
-#include "crypto/base64url.hpp"
 #include "core/thread_name.hpp"
 #include "core/utf8.hpp"
+#include "crypto/base64url.hpp"
 #include "domain/stored_text.hpp"
 
 namespace tessera::mail {
@@ -95,12 +95,19 @@ void OutboxWorker::record_sent(const std::vector<const domain::OutboxMail*>& del
   for (const auto* mail : delivered) ids.push_back(mail->id);
   const TimePoint now = clock_.now();
   auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mails_sent(ids, owner_, now); });
-  if (!marked) log::error("outbox_mark_failed").num("mails", static_cast<std::int64_t>(ids.size())).str("reason", marked.error().reason);
+  if (!marked)
+    log::error("outbox_mark_failed")
+        .num("mails", static_cast<std::int64_t>(ids.size()))
+        .str("reason", marked.error().reason);
   for (const auto* mail : delivered) {
     if (marked && std::find(marked->begin(), marked->end(), mail->id) == marked->end()) {
       log::warn("outbox_lease_lost").num("id", mail->id);  // sent after the lease ran out: may go twice
     }
-    log::info("mail_sent").num("id", mail->id).str("kind", mail->kind).num("attempt", mail->attempts).str("via", sender_.name());
+    log::info("mail_sent")
+        .num("id", mail->id)
+        .str("kind", mail->kind)
+        .num("attempt", mail->attempts)
+        .str("via", sender_.name());
   }
 }
 
@@ -120,7 +127,11 @@ bool OutboxWorker::attempt(const domain::OutboxMail& mail) {
   auto marked = store_.write([&](domain::StoreTx& tx) { return tx.mark_mail_failed(mail.id, owner_, error, next); });
   if (!marked) log::error("outbox_mark_failed").num("id", mail.id).str("reason", marked.error().reason);
   if (dead) {
-    log::error("mail_dead").num("id", mail.id).str("kind", mail.kind).num("attempts", mail.attempts).str("error", error);
+    log::error("mail_dead")
+        .num("id", mail.id)
+        .str("kind", mail.kind)
+        .num("attempts", mail.attempts)
+        .str("error", error);
   } else {
     log::warn("mail_failed")
         .num("id", mail.id)
@@ -134,9 +145,8 @@ bool OutboxWorker::attempt(const domain::OutboxMail& mail) {
 
 Result<int> OutboxWorker::run_once() {
   const TimePoint now = clock_.now();
-  auto claimed = store_.write([&](domain::StoreTx& tx) {
-    return tx.claim_mail(now, now + options_.lease, owner_, options_.batch);
-  });
+  auto claimed = store_.write(
+      [&](domain::StoreTx& tx) { return tx.claim_mail(now, now + options_.lease, owner_, options_.batch); });
   if (!claimed) return std::move(claimed).error();
   // Deliveries are recorded together at the end of the batch, or every second while a slow SMTP
   // server works through it, so that a crash in the middle sends few mails twice.

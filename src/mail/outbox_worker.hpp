@@ -26,11 +26,11 @@ struct OutboxOptions {
   std::string product = "Tessera";
   std::chrono::seconds verification_ttl{24 * 3600};
   std::chrono::seconds reset_ttl{3600};
-  int max_attempts = 12;                  // 10 s, 20 s, ... then hourly: about 4.5 hours in all
+  int max_attempts = 12;  // 10 s, 20 s, ... then hourly: about 4.5 hours in all
   std::chrono::seconds first_backoff{10};
   std::chrono::seconds max_backoff{3600};
-  std::chrono::seconds lease{120};        // longer than one SMTP delivery may take
-  std::chrono::milliseconds poll{1000};   // how often to look for due mail when not woken
+  std::chrono::seconds lease{120};       // longer than one SMTP delivery may take
+  std::chrono::milliseconds poll{1000};  // how often to look for due mail when not woken
   // After a wake-up, how long to wait before claiming, so that the mails committed meanwhile go
   // in the same claim and the same "sent" transaction: under a sign-up load, one claim and one
   // mark per mail was two of the four commits of each sign-up. An email arriving 50 ms later is

@@ -3,8 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -112,8 +112,8 @@ std::string with_reply(std::string text, const std::string& reply) {
 
 // A readable reason for the outbox and the operator, and whether the failure is this
 // message's own (a retry cannot help) or the transport's.
-Error describe_failure(CURLcode rc, const char* errbuf, const Transcript& t, long response_code,
-                       const SmtpUrl& url, const SmtpOptions& options) {
+Error describe_failure(CURLcode rc, const char* errbuf, const Transcript& t, long response_code, const SmtpUrl& url,
+                       const SmtpOptions& options) {
   const std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
   const std::string reply = last_reply(t);
   // The failing reply's code: curl's own response code may be that of the QUIT after it.
@@ -132,13 +132,11 @@ Error describe_failure(CURLcode rc, const char* errbuf, const Transcript& t, lon
       reason = "smtp: the server at " + where + " does not offer STARTTLS; refusing to send without TLS";
       break;
     case CURLE_PEER_FAILED_VERIFICATION:
-      reason = "smtp: certificate problem: " +
-               strip_prefix(strip_prefix(detail, "SSL certificate problem: "), "SSL: ") +
-               (options.ca_file.empty() ? " (set TESSERA_SMTP_CA_FILE to trust a private CA)" : "");
+      reason =
+          "smtp: certificate problem: " + strip_prefix(strip_prefix(detail, "SSL certificate problem: "), "SSL: ") +
+          (options.ca_file.empty() ? " (set TESSERA_SMTP_CA_FILE to trust a private CA)" : "");
       break;
-    case CURLE_SSL_CACERT_BADFILE:
-      reason = "smtp: cannot use the CA file " + options.ca_file + ": " + detail;
-      break;
+    case CURLE_SSL_CACERT_BADFILE: reason = "smtp: cannot use the CA file " + options.ca_file + ": " + detail; break;
     case CURLE_SSL_CONNECT_ERROR:
       reason = "smtp: TLS handshake with " + where + " failed: " + detail;
       // The classic mix-up: smtps:// pointed at a STARTTLS port, which answers in plain text.
@@ -146,12 +144,8 @@ Error describe_failure(CURLcode rc, const char* errbuf, const Transcript& t, lon
         reason += " (the server did not answer in TLS: for a STARTTLS port such as 587, use smtp://)";
       }
       break;
-    case CURLE_COULDNT_RESOLVE_HOST:
-      reason = "smtp: cannot resolve host " + url.host;
-      break;
-    case CURLE_COULDNT_CONNECT:
-      reason = "smtp: connection to " + where + " failed: " + detail;
-      break;
+    case CURLE_COULDNT_RESOLVE_HOST: reason = "smtp: cannot resolve host " + url.host; break;
+    case CURLE_COULDNT_CONNECT: reason = "smtp: connection to " + where + " failed: " + detail; break;
     case CURLE_OPERATION_TIMEDOUT:
       reason = with_reply("smtp: timed out talking to " + where + ": " + detail, reply);
       // The other mix-up: smtp:// pointed at an implicit-TLS port, which waits for a handshake

@@ -26,9 +26,9 @@ struct SmtpUrl {
   bool implicit_tls = false;  // smtps://
   std::string host;           // a name, IPv4 address, or IPv6 address in brackets
   int port = 0;
-  std::string username;       // empty: no AUTH
+  std::string username;  // empty: no AUTH
   SecretString password;
-  std::string ehlo_name;      // optional path: the name to greet with (curl: the EHLO domain)
+  std::string ehlo_name;  // optional path: the name to greet with (curl: the EHLO domain)
 
   // The URL libcurl is given: scheme, host, port and path, without the credentials.
   std::string without_credentials() const;
@@ -43,9 +43,9 @@ Result<SmtpUrl> parse_smtp_url(std::string_view url);
 Result<void> check_smtp_url(std::string_view url);
 
 struct SmtpOptions {
-  std::string url;      // TESSERA_SMTP_URL
-  std::string from;     // TESSERA_SMTP_FROM, e.g. "Tessera <no-reply@example.com>"
-  std::string ca_file;  // TESSERA_SMTP_CA_FILE; empty = the system CAs
+  std::string url;                   // TESSERA_SMTP_URL
+  std::string from;                  // TESSERA_SMTP_FROM, e.g. "Tessera <no-reply@example.com>"
+  std::string ca_file;               // TESSERA_SMTP_CA_FILE; empty = the system CAs
   std::chrono::seconds timeout{30};  // the whole delivery, connect included
 };
 

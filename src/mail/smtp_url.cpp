@@ -49,8 +49,7 @@ Result<std::string> percent_decode(std::string_view s, std::string_view what) {
 }
 
 bool is_host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
 bool is_ipv6_char(char c) {
@@ -91,8 +90,9 @@ Result<SmtpUrl> parse_smtp_url(std::string_view url) {
     const std::string_view userinfo = authority.substr(0, at);
     authority.remove_prefix(at + 1);
     if (userinfo.find('@') != std::string_view::npos) {
-      return bad("write '@' in the user name or password as %40, e.g. "
-                 "smtp://me%40gmail.com:APP_PASSWORD@smtp.gmail.com:587");
+      return bad(
+          "write '@' in the user name or password as %40, e.g. "
+          "smtp://me%40gmail.com:APP_PASSWORD@smtp.gmail.com:587");
     }
     const auto colon = userinfo.find(':');
     if (colon == std::string_view::npos) {
@@ -129,8 +129,9 @@ Result<SmtpUrl> parse_smtp_url(std::string_view url) {
     if (host.size() > kMaxHostBytes) return bad("the host name is longer than 253 characters");
     for (char c : host) {
       if (!is_host_char(c)) {
-        return bad("the host has a character that does not belong in a host name (an international name is "
-                   "written in its xn-- form)");
+        return bad(
+            "the host has a character that does not belong in a host name (an international name is "
+            "written in its xn-- form)");
       }
     }
     out.host = std::string(host);

@@ -99,8 +99,7 @@ Result<std::string> read_file(const fs::path& path) {
   if (in.bad()) return bad("mail template " + path.string() + ": cannot be read");
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxTemplateBytes) {
-    return bad("mail template " + path.string() + ": larger than " + std::to_string(kMaxTemplateBytes / 1024) +
-               " KiB");
+    return bad("mail template " + path.string() + ": larger than " + std::to_string(kMaxTemplateBytes / 1024) + " KiB");
   }
   return text;
 }

@@ -91,16 +91,15 @@ int make(const fs::path& dir) {
     const std::string name(tessera::crypto::to_string(alg));
     // SigningKey never gives its HS256 secret back, so keep the bytes to hand them to jose.
     const std::string secret = alg == Alg::HS256 ? random.bytes(kHmacSecretBytes) : std::string{};
-    auto key = alg == Alg::HS256 ? SigningKey::from_secret(kid_for(alg), secret)
-                                 : SigningKey::generate(alg, kid_for(alg));
+    auto key =
+        alg == Alg::HS256 ? SigningKey::from_secret(kid_for(alg), secret) : SigningKey::generate(alg, kid_for(alg));
     if (!key) {
       std::cerr << "FAIL " << name << ": key: " << key.error().reason << "\n";
       return 1;
     }
-    const bool written =
-        alg == Alg::HS256
-            ? write_file(dir / "hs256.secret", tessera::crypto::base64url::encode(secret))
-            : write_file(dir / (name + ".pem"), (*key)->private_pem());
+    const bool written = alg == Alg::HS256
+                             ? write_file(dir / "hs256.secret", tessera::crypto::base64url::encode(secret))
+                             : write_file(dir / (name + ".pem"), (*key)->private_pem());
     if (!written) return 1;
     const bj::object claims{{"iss", kIssuer},
                             {"aud", kAudience},
@@ -132,8 +131,7 @@ int check(const fs::path& dir) {
   bj::object jwks;
   bj::object tokens;
   std::string secret_b64;
-  if (!read_json_object(dir / "jwks.json", jwks) ||
-      !read_json_object(dir / "jose-tokens.json", tokens) ||
+  if (!read_json_object(dir / "jwks.json", jwks) || !read_json_object(dir / "jose-tokens.json", tokens) ||
       !read_file(dir / "hs256.secret", secret_b64)) {
     return 1;
   }
@@ -173,8 +171,7 @@ int check(const fs::path& dir) {
     const std::string_view text(token->get_string().data(), token->get_string().size());
     const auto verified = tessera::crypto::verify_jwt(text, keys, rules);
     if (!verified) {
-      std::cerr << "FAIL " << name << ": verify_jwt refused the jose token: "
-                << verified.error().reason << "\n";
+      std::cerr << "FAIL " << name << ": verify_jwt refused the jose token: " << verified.error().reason << "\n";
       ++failures;
       continue;
     }
@@ -192,8 +189,8 @@ int check(const fs::path& dir) {
       ++failures;
       continue;
     }
-    std::cout << "ok " << name << ": jose token verified by Tessera (sub "
-              << bj::serialize(verified->claims.at("sub")) << ")\n";
+    std::cout << "ok " << name << ": jose token verified by Tessera (sub " << bj::serialize(verified->claims.at("sub"))
+              << ")\n";
   }
   return failures == 0 ? 0 : 1;
 }

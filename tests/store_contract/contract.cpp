@@ -77,9 +77,7 @@ domain::OutboxMail make_mail(const domain::User* user, int n, TimePoint created)
   return m;
 }
 
-std::int64_t ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t - at_ms(0)).count();
-}
+std::int64_t ms(TimePoint t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t - at_ms(0)).count(); }
 
 std::optional<std::int64_t> ms(const std::optional<TimePoint>& t) {
   if (!t) return std::nullopt;

@@ -94,10 +94,9 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
 
 // Declares a contract suite and runs it on every backend.
-#define TESSERA_STORE_CONTRACT(Suite)                                            \
-  class Suite : public ::tessera::store_contract::StoreContract {};             \
-  INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                      \
-                           ::testing::ValuesIn(::tessera::store_contract::backends()), \
+#define TESSERA_STORE_CONTRACT(Suite)                                                                   \
+  class Suite : public ::tessera::store_contract::StoreContract {};                                     \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(::tessera::store_contract::backends()), \
                            ::tessera::store_contract::backend_name)
 
 }  // namespace tessera::store_contract

@@ -58,7 +58,8 @@ TEST_P(LoginThrottles, ClearingForgetsTheKeyAndClearingNothingIsFine) {
 
 TEST_P(LoginThrottles, PurgeForgetsRunsThatEndedBeforeTheCutOff) {
   const std::string old_key(32, '\x03'), new_key(32, '\x04');
-  ASSERT_OK(store().write([&](StoreTx& tx) { return tx.put_login_throttle(throttle(old_key, 7, kT0 - 2h, kT0 - 2h)); }));
+  ASSERT_OK(
+      store().write([&](StoreTx& tx) { return tx.put_login_throttle(throttle(old_key, 7, kT0 - 2h, kT0 - 2h)); }));
   ASSERT_OK(store().write([&](StoreTx& tx) { return tx.put_login_throttle(throttle(new_key, 7, kT0, kT0 + 8s)); }));
   ASSERT_OK(store().write([&](StoreTx& tx) { return tx.purge(kT0 - 1h, kT0); }));
   EXPECT_FALSE(get(store(), old_key));

@@ -66,7 +66,8 @@ TEST_P(Migrations, ADatabaseAtVersionOneIsUpgradedKeepingItsAccountsAndSessions)
   // taken out here as well.
   ASSERT_OK(migrator().migrate());
   fixture().exec(
-      "DROP TABLE one_time_tokens; DROP TABLE outbox; DROP TABLE secrets; DROP TABLE audit_log; DROP TABLE login_throttle; "
+      "DROP TABLE one_time_tokens; DROP TABLE outbox; DROP TABLE secrets; DROP TABLE audit_log; DROP TABLE "
+      "login_throttle; "
       "DELETE FROM schema_migrations WHERE version >= 2");
   auto v = migrator().current_version();
   ASSERT_OK(v);

@@ -198,7 +198,8 @@ TEST_P(OneTimeTokens, ConcurrentUsesOfOneTokenLetExactlyOneSucceed) {
 TEST_P(OneTimeTokens, ExpireMarksEveryUnusedTokenOfTheUserAndPurposeAndCountsThem) {
   const User u = make_user(1, "ada@example.com");
   insert(u);
-  for (int n = 1; n <= 3; ++n) ASSERT_OK(insert_token(store(), make_one_time_token(u, n, TokenPurpose::reset_password)));
+  for (int n = 1; n <= 3; ++n)
+    ASSERT_OK(insert_token(store(), make_one_time_token(u, n, TokenPurpose::reset_password)));
   auto expired = store().write(
       [&](StoreTx& tx) { return tx.expire_one_time_tokens(u.id, TokenPurpose::reset_password, at_ms(70'070)); });
   ASSERT_OK(expired);
@@ -230,8 +231,8 @@ TEST_P(OneTimeTokens, ExpireLeavesOtherUsersOtherPurposesAndUsedTokensAlone) {
 TEST_P(OneTimeTokens, ExpireWithNothingToExpireReturnsZero) {
   const User u = make_user(1, "ada@example.com");
   insert(u);
-  auto none = store().write(
-      [&](StoreTx& tx) { return tx.expire_one_time_tokens(u.id, TokenPurpose::verify_email, at_s(1)); });
+  auto none =
+      store().write([&](StoreTx& tx) { return tx.expire_one_time_tokens(u.id, TokenPurpose::verify_email, at_s(1)); });
   ASSERT_OK(none);
   EXPECT_EQ(*none, 0u);
   auto unknown_user = store().write([&](StoreTx& tx) {
@@ -245,8 +246,8 @@ TEST_P(OneTimeTokens, AnExpiredTokenCannotBeUsedAgain) {
   const User u = make_user(1, "ada@example.com");
   insert(u);
   ASSERT_OK(insert_token(store(), make_one_time_token(u, 1)));
-  ASSERT_OK(store().write(
-      [&](StoreTx& tx) { return tx.expire_one_time_tokens(u.id, TokenPurpose::verify_email, at_s(1)); }));
+  ASSERT_OK(
+      store().write([&](StoreTx& tx) { return tx.expire_one_time_tokens(u.id, TokenPurpose::verify_email, at_s(1)); }));
   auto used = use(store(), token_hash(1), at_s(2));
   ASSERT_OK(used);
   EXPECT_FALSE(*used);

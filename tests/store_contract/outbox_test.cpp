@@ -278,9 +278,7 @@ TEST_P(Outbox, ConcurrentClaimersNeverShareAMailAndTogetherTakeEveryMailOnce) {
       go.arrive_and_wait();
       for (;;) {
         // Each claim is a transaction of its own; the sends happen outside it, as they will.
-        auto batch = store().write([&](StoreTx& tx) {
-          return tx.claim_mail(at_s(1000), at_s(2000), owner, 3);
-        });
+        auto batch = store().write([&](StoreTx& tx) { return tx.claim_mail(at_s(1000), at_s(2000), owner, 3); });
         if (!batch) {
           failures.fetch_add(1);
           return;
@@ -569,7 +567,8 @@ TEST_P(Outbox, CountGivesEveryStateInOrderZeroIncluded) {
   auto empty = store().read([](StoreTx& tx) { return tx.count_mail(); });
   ASSERT_OK(empty);
   using Counts = std::vector<std::pair<MailState, std::int64_t>>;
-  EXPECT_EQ(*empty, (Counts{{MailState::pending, 0}, {MailState::sending, 0}, {MailState::sent, 0}, {MailState::dead, 0}}));
+  EXPECT_EQ(*empty,
+            (Counts{{MailState::pending, 0}, {MailState::sending, 0}, {MailState::sent, 0}, {MailState::dead, 0}}));
 
   const auto sent = enqueue(store(), make_mail(nullptr, 1));
   ASSERT_EQ(claim(store(), at_s(0), "sender").size(), 1u);
@@ -581,7 +580,8 @@ TEST_P(Outbox, CountGivesEveryStateInOrderZeroIncluded) {
   enqueue(store(), make_mail(nullptr, 6, at_s(100)));
   auto counts = store().read([](StoreTx& tx) { return tx.count_mail(); });
   ASSERT_OK(counts);
-  EXPECT_EQ(*counts, (Counts{{MailState::pending, 3}, {MailState::sending, 0}, {MailState::sent, 1}, {MailState::dead, 2}}));
+  EXPECT_EQ(*counts,
+            (Counts{{MailState::pending, 3}, {MailState::sending, 0}, {MailState::sent, 1}, {MailState::dead, 2}}));
 }
 
 // ---- retry

@@ -109,9 +109,7 @@ TEST_P(SessionStore, AnUnknownTokenHashFindsNoSession) {
   EXPECT_FALSE(by_token(store(), "").has_value());
 }
 
-TEST_P(SessionStore, AnUnknownSessionIdFindsNothing) {
-  EXPECT_FALSE(find_session(SessionId(uuid(7))).has_value());
-}
+TEST_P(SessionStore, AnUnknownSessionIdFindsNothing) { EXPECT_FALSE(find_session(SessionId(uuid(7))).has_value()); }
 
 TEST_P(SessionStore, ARetiredTokenFindsItsSessionAndTheCurrentOneDoesNot) {
   const User u = make_user(1, "ada@example.com");
@@ -183,8 +181,8 @@ TEST_P(SessionStore, ASessionOfAMissingUserIsRefusedAsNotFound) {
 }
 
 TEST_P(SessionStore, RetiringATokenOfAMissingSessionIsRefusedAsNotFound) {
-  auto r = store().transact(TxKind::write,
-                            [&](StoreTx& tx) { return tx.retire_token(token_hash(1), SessionId(uuid(5)), 0, at_s(1)); });
+  auto r = store().transact(
+      TxKind::write, [&](StoreTx& tx) { return tx.retire_token(token_hash(1), SessionId(uuid(5)), 0, at_s(1)); });
   EXPECT_EQ(code_of(r), errc::not_found);
 }
 
@@ -204,7 +202,8 @@ TEST_P(SessionStore, ATokenCannotBeRetiredTwice) {
   insert(u);
   const Session s = make_session(u, 1);
   insert(s);
-  ASSERT_OK(store().transact(TxKind::write, [&](StoreTx& tx) { return tx.retire_token(token_hash(9), s.id, 0, at_s(1)); }));
+  ASSERT_OK(
+      store().transact(TxKind::write, [&](StoreTx& tx) { return tx.retire_token(token_hash(9), s.id, 0, at_s(1)); }));
   auto again =
       store().transact(TxKind::write, [&](StoreTx& tx) { return tx.retire_token(token_hash(9), s.id, 1, at_s(2)); });
   EXPECT_FALSE(again);

@@ -10,7 +10,9 @@ using domain::TxKind;
 
 TESSERA_STORE_CONTRACT(SigningKeys);
 
-constexpr const char* kPem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n";
+constexpr const char* kPem =
+    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE "
+    "KEY-----\n";
 
 StoredKey key(std::string kid, std::int64_t created_s) {
   return StoredKey{std::move(kid), "EdDSA", kPem, at_s(created_s), std::nullopt, std::nullopt};

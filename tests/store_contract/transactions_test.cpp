@@ -79,10 +79,10 @@ TEST_P(Transactions, AnErrorReturnedByTheBodyRollsBackEveryWriteAndIsPassedOnUnc
 
 TEST_P(Transactions, AnExceptionThrownByTheBodyRollsBackAndPropagates) {
   EXPECT_THROW((void)store().transact(TxKind::write,
-                                [](StoreTx& tx) -> Result<void> {
-                                  if (auto w = write_everywhere(tx); !w) return w;
-                                  throw std::runtime_error("broken invariant");
-                                }),
+                                      [](StoreTx& tx) -> Result<void> {
+                                        if (auto w = write_everywhere(tx); !w) return w;
+                                        throw std::runtime_error("broken invariant");
+                                      }),
                std::runtime_error);
   EXPECT_EQ(rows_left(store()), 0);
 }
@@ -200,9 +200,8 @@ TEST_P(Transactions, WritersOfTwoInstancesTakeTurns) {
     EXPECT_OK(r);
   });
   started.get_future().wait();
-  auto r = other->store->transact(TxKind::write, [](StoreTx& tx) {
-    return tx.insert_user(make_user(2, "bob@example.com"));
-  });
+  auto r = other->store->transact(TxKind::write,
+                                  [](StoreTx& tx) { return tx.insert_user(make_user(2, "bob@example.com")); });
   holder.join();
   EXPECT_OK(r);
   EXPECT_TRUE(find_user(UserId(uuid(1))).has_value());

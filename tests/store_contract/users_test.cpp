@@ -186,7 +186,8 @@ TEST_P(UserStore, UpdateToAUsernameTakenByAnotherAccountIsRefusedAsAccountExists
 }
 
 TEST_P(UserStore, UpdateOfAMissingUserIsNotFound) {
-  auto r = store().transact(TxKind::write, [&](StoreTx& tx) { return tx.update_user(make_user(1, "ada@example.com")); });
+  auto r =
+      store().transact(TxKind::write, [&](StoreTx& tx) { return tx.update_user(make_user(1, "ada@example.com")); });
   EXPECT_EQ(code_of(r), errc::not_found);
   EXPECT_FALSE(find_user(UserId(uuid(1))).has_value());
 }
@@ -200,9 +201,8 @@ TEST_P(UserStore, DeleteRemovesTheUserAndItsSessionsAndRetiredTokens) {
   const auto bob_session = make_session(bob, 2);
   insert(ada_session);
   insert(bob_session);
-  ASSERT_OK(store().transact(TxKind::write, [&](StoreTx& tx) {
-    return tx.retire_token(token_hash(50), ada_session.id, 0, at_s(1));
-  }));
+  ASSERT_OK(store().transact(TxKind::write,
+                             [&](StoreTx& tx) { return tx.retire_token(token_hash(50), ada_session.id, 0, at_s(1)); }));
 
   ASSERT_OK(store().transact(TxKind::write, [&](StoreTx& tx) { return tx.delete_user(ada.id); }));
 

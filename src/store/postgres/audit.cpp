@@ -34,9 +34,9 @@ Result<domain::AuditPage> PostgresTx::list_audit(const domain::AuditQuery& q) {
   auto count = c_.query(kCount.data(), q.user_id, q.event, q.since, q.until);
   if (!count) return std::move(count).error();
   page.total = static_cast<std::size_t>((*count)[0].int64(0));
-  auto entries = collect(c_.query(kSql.data(), q.user_id, q.event, q.since, q.until, to_sql_count(q.limit),
-                                  to_sql_count(q.offset)),
-                         read_audit_entry<Row>);
+  auto entries = collect(
+      c_.query(kSql.data(), q.user_id, q.event, q.since, q.until, to_sql_count(q.limit), to_sql_count(q.offset)),
+      read_audit_entry<Row>);
   if (!entries) return std::move(entries).error();
   page.entries = std::move(*entries);
   return page;

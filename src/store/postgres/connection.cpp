@@ -290,11 +290,10 @@ Result<Rows> Connection::execute_with_begin(const char* begin_sql, const std::st
     if (auto b = run_simple(begin_sql); !b) return std::move(b).error();
     return execute(sql, params);
   }
-  const bool sent =
-      PQsendQueryParams(conn_, begin_sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(), params.lengths(), params.formats(), 1) ==
-          1 &&
-      PQpipelineSync(conn_) == 1;
+  const bool sent = PQsendQueryParams(conn_, begin_sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+                    PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(), params.lengths(),
+                                        params.formats(), 1) == 1 &&
+                    PQpipelineSync(conn_) == 1;
   // Each query's results end with a null; the sync point ends the pipeline. A lost connection
   // ends everything with nulls, so every loop below is bounded.
   PGresult* begun = nullptr;

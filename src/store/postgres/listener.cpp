@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "core/log.hpp"
-#include "store/postgres/connection.hpp"
 #include "core/thread_name.hpp"
+#include "store/postgres/connection.hpp"
 
 namespace tessera::store::postgres {
 namespace {
@@ -33,7 +33,8 @@ Listener::Listener(Target target, std::function<void()> on_change)
 Listener::~Listener() {
   stopping_ = true;
   const std::uint64_t one = 1;
-  if (stop_fd_ >= 0) [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
+  if (stop_fd_ >= 0) [[maybe_unused]]
+    auto n = ::write(stop_fd_, &one, sizeof one);
   if (thread_.joinable()) thread_.join();
   if (stop_fd_ >= 0) ::close(stop_fd_);
 }

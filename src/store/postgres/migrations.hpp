@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "core/result.hpp"
-#include "store/common/migrations.hpp"
 #include "domain/store.hpp"
+#include "store/common/migrations.hpp"
 #include "store/postgres/pool.hpp"
 
 namespace tessera::store::postgres {

@@ -22,8 +22,7 @@ Result<void> PostgresTx::insert_one_time_token(const OneTimeToken& t) {
 }
 
 Result<std::optional<OneTimeToken>> PostgresTx::one_time_token(std::string_view token_hash) {
-  static constexpr auto kSql =
-      sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = $1");
+  static constexpr auto kSql = sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = $1");
   static constexpr auto kLocked =
       sql_text("SELECT ", kOneTimeTokenColumns, " FROM one_time_tokens WHERE token_hash = $1 FOR UPDATE");
   return first(c_.query(writing_ ? kLocked.data() : kSql.data(), Blob{token_hash}), read_one_time_token<Row>);

@@ -53,7 +53,8 @@ Result<std::vector<OutboxMail>> PostgresTx::claim_mail(TimePoint now, TimePoint 
       "ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) "
       "UPDATE outbox o SET state = 'sending', lease_until = $2, lease_owner = $3, attempts = o.attempts + 1 "
       "FROM due WHERE o.id = due.id "
-      "RETURNING ", kMailColumnsOfO);
+      "RETURNING ",
+      kMailColumnsOfO);
   auto rows = c_.query(kSql.data(), now, lease_until, owner, to_sql_count(limit));
   auto mails = read_mails(rows);
   if (!mails) return mails;
@@ -62,8 +63,8 @@ Result<std::vector<OutboxMail>> PostgresTx::claim_mail(TimePoint now, TimePoint 
   return mails;
 }
 
-Result<std::vector<std::int64_t>> PostgresTx::mark_mails_sent(std::span<const std::int64_t> ids,
-                                                              std::string_view owner, TimePoint at) {
+Result<std::vector<std::int64_t>> PostgresTx::mark_mails_sent(std::span<const std::int64_t> ids, std::string_view owner,
+                                                              TimePoint at) {
   std::vector<std::int64_t> marked;
   if (ids.empty()) return marked;
   // The ids go as one list ("1,2,3"), made an array by the server: one statement and one round

@@ -70,8 +70,7 @@ Result<void> PostgresStore::run(domain::TxKind kind, FunctionRef<Result<void>(do
       [](int n) { std::this_thread::sleep_for(backoff(n)); });
 }
 
-Attempt PostgresStore::attempt(Connection& c, domain::TxKind kind,
-                                              FunctionRef<Result<void>(domain::StoreTx&)> body) {
+Attempt PostgresStore::attempt(Connection& c, domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
   c.clear_failures();
   // BEGIN goes out with the body's first statement. A pooled connection whose server went away
   // (restart, failover) fails there, before anything ran: the broken() branch below re-runs the

@@ -9,9 +9,9 @@
 // every process that shares the database. The cost is that appends (rare: a logout, a
 // revocation, a reuse) wait for each other until commit; nothing else takes this lock.
 // (A rolled-back append leaves a gap, which readers step over harmlessly.)
-#include "store/postgres/listener.hpp"
 #include "store/common/row_readers.hpp"
 #include "store/common/sql_text.hpp"
+#include "store/postgres/listener.hpp"
 #include "store/postgres/postgres_tx.hpp"
 
 namespace tessera::store::postgres {

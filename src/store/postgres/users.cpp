@@ -55,8 +55,8 @@ Result<void> PostgresTx::insert_user(const User& u) {
   if (!roles) return std::move(roles).error();
   static constexpr auto kSql =
       sql_text("INSERT INTO users (", kUserColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-  auto r = c_.query(kSql.data(), u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash, u.email_verified,
-                    u.disabled, *roles, u.token_version, u.created_at, u.updated_at);
+  auto r = c_.query(kSql.data(), u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash,
+                    u.email_verified, u.disabled, *roles, u.token_version, u.created_at, u.updated_at);
   if (!r) return user_write_error(c_, std::move(r).error());
   return ok();
 }

@@ -57,8 +57,8 @@ Statement::~Statement() {
 void Statement::check_bind(int rc, int index) {
   // Binding fails only for a wrong index or an oversized value: both are bugs in our SQL.
   if (rc != SQLITE_OK) {
-    throw std::logic_error("sqlite: binding parameter " + std::to_string(index) + " of \"" +
-                           sqlite3_sql(stmt_) + "\": " + sqlite3_errstr(rc));
+    throw std::logic_error("sqlite: binding parameter " + std::to_string(index) + " of \"" + sqlite3_sql(stmt_) +
+                           "\": " + sqlite3_errstr(rc));
   }
 }
 
@@ -201,8 +201,8 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt, &tail);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) {
       note_failure(rc);
       return sqlite_error(db_, rc, "preparing \"" + std::string(sql) + "\"");

@@ -94,8 +94,7 @@ class Statement {
   void bind_one(int index, std::nullptr_t);
   void bind_one(int index, bool value);
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  void bind_one(int index, T value) {
+  requires(!std::same_as<T, bool>) void bind_one(int index, T value) {
     bind_int64(index, static_cast<std::int64_t>(value));
   }
   void bind_one(int index, std::string_view text);

@@ -54,8 +54,9 @@ Result<std::shared_ptr<Database>> Database::open(std::string path, std::chrono::
   if (path.empty()) return config_error("sqlite:// needs a file path, e.g. sqlite://./tessera.db");
   if (path == ":memory:") {
     // Each connection would get its own empty in-memory database.
-    return config_error("sqlite://:memory: is not supported (every connection would see its own "
-                        "empty database); use a file path");
+    return config_error(
+        "sqlite://:memory: is not supported (every connection would see its own "
+        "empty database); use a file path");
   }
   namespace fs = std::filesystem;
   const fs::path file(path);

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "core/result.hpp"
-#include "store/common/migrations.hpp"
 #include "domain/store.hpp"
+#include "store/common/migrations.hpp"
 #include "store/sqlite/database.hpp"
 
 namespace tessera::store::sqlite {

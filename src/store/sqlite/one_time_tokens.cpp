@@ -51,8 +51,7 @@ Result<bool> SqliteTx::use_one_time_token(std::string_view token_hash, TimePoint
 }
 
 Result<std::size_t> SqliteTx::expire_one_time_tokens(const domain::UserId& user, TokenPurpose purpose, TimePoint at) {
-  auto st = c_.prepare(
-      "UPDATE one_time_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL");
+  auto st = c_.prepare("UPDATE one_time_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL");
   if (!st) return std::move(st).error();
   if (auto r = st->bind(at, user.str(), domain::to_string(purpose)).run(); !r) return std::move(r).error();
   return static_cast<std::size_t>(st->changes());

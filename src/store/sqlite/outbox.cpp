@@ -27,8 +27,7 @@ Result<std::int64_t> SqliteTx::enqueue_mail(const OutboxMail& m) {
       "INSERT INTO outbox (kind, recipient, user_id, payload_sealed, state, attempts, created_at, next_attempt_at) "
       "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id");
   if (!st) return std::move(st).error();
-  st->bind(m.kind, m.recipient, TextOrNull{m.user_id.str()}, Blob{m.payload_sealed}, m.created_at,
-           m.next_attempt_at);
+  st->bind(m.kind, m.recipient, TextOrNull{m.user_id.str()}, Blob{m.payload_sealed}, m.created_at, m.next_attempt_at);
   auto row = st->step();
   if (!row) {
     Error e = std::move(row).error();
@@ -61,7 +60,8 @@ Result<std::vector<OutboxMail>> SqliteTx::claim_mail(TimePoint now, TimePoint le
       "UNION ALL "
       "SELECT id FROM outbox WHERE state = 'sending' AND lease_until < ?1"
       ") ORDER BY id LIMIT ?4) "
-      "RETURNING ", kMailColumns);
+      "RETURNING ",
+      kMailColumns);
   auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(now, lease_until, owner, to_sql_count(limit));

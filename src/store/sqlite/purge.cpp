@@ -15,8 +15,8 @@ Result<std::size_t> SqliteTx::purge(TimePoint before, TimePoint now) {
     return ok();
   };
   // Retired tokens go with their session (ON DELETE CASCADE) and are not counted.
-  if (auto r = run("DELETE FROM sessions WHERE idle_expires_at < ?1 OR absolute_expires_at < ?1 OR revoked_at < ?1",
-                   before);
+  if (auto r =
+          run("DELETE FROM sessions WHERE idle_expires_at < ?1 OR absolute_expires_at < ?1 OR revoked_at < ?1", before);
       !r) {
     return std::move(r).error();
   }

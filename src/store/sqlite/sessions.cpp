@@ -67,8 +67,8 @@ Result<void> SqliteTx::update_session(const Session& s) {
       "revoke_reason = ?, user_agent = ?, ip = ?, generation = ?, token_hash = ?, previous_token_hash = ?, "
       "rotated_at = ?, successor_sealed = ? WHERE id = ?");
   if (!st) return std::move(st).error();
-  st->bind(s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent,
-           s.ip, s.generation, Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at,
+  st->bind(s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip,
+           s.generation, Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at,
            BlobOrNull{s.successor_sealed}, s.id.str());
   if (auto r = st->run(); !r) return std::move(r).error();
   if (st->changes() == 0) return make_error(errc::not_found, "", "sqlite: update_session: no session " + s.id.str());
@@ -77,7 +77,8 @@ Result<void> SqliteTx::update_session(const Session& s) {
 
 Result<void> SqliteTx::retire_token(std::string_view token_hash, const SessionId& session, std::int64_t generation,
                                     TimePoint at) {
-  auto st = c_.prepare("INSERT INTO retired_tokens (token_hash, session_id, generation, retired_at) VALUES (?, ?, ?, ?)");
+  auto st =
+      c_.prepare("INSERT INTO retired_tokens (token_hash, session_id, generation, retired_at) VALUES (?, ?, ?, ?)");
   if (!st) return std::move(st).error();
   st->bind(Blob{token_hash}, session.str(), generation, at);
   if (auto r = st->run(); !r) return reference_error(*st, std::move(r).error(), "retire_token: no such session");

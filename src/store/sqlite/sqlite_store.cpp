@@ -39,8 +39,7 @@ Result<void> SqliteStore::run(domain::TxKind kind, FunctionRef<Result<void>(doma
       [](int n) { std::this_thread::sleep_for(kFirstBackoff * (1 << (n - 1))); });
 }
 
-Attempt SqliteStore::attempt(Connection& c, domain::TxKind kind,
-                                          FunctionRef<Result<void>(domain::StoreTx&)> body) {
+Attempt SqliteStore::attempt(Connection& c, domain::TxKind kind, FunctionRef<Result<void>(domain::StoreTx&)> body) {
   c.clear_transient_failure();
   if (auto r = c.begin(kind == domain::TxKind::write ? TxState::write : TxState::read); !r) {
     return {std::move(r), c.transient_failure()};

@@ -63,8 +63,7 @@ class SqliteTx final : public domain::StoreTx {
   Result<bool> mark_mail_failed(std::int64_t id, std::string_view owner, std::string_view error,
                                 std::optional<TimePoint> next_attempt_at) override;
   Result<std::size_t> release_mail(std::string_view owner) override;
-  Result<std::vector<domain::OutboxMail>> list_mail(std::optional<domain::MailState> state,
-                                                    std::size_t limit) override;
+  Result<std::vector<domain::OutboxMail>> list_mail(std::optional<domain::MailState> state, std::size_t limit) override;
   Result<std::vector<std::pair<domain::MailState, std::int64_t>>> count_mail() override;
   Result<std::size_t> retry_mail(std::optional<std::int64_t> id, TimePoint now) override;
 

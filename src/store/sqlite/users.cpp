@@ -46,8 +46,7 @@ Result<std::optional<User>> SqliteTx::user_by_username(std::string_view normaliz
 Result<void> SqliteTx::insert_user(const User& u) {
   auto roles = encode_roles(u.roles);
   if (!roles) return std::move(roles).error();
-  static constexpr auto kSql =
-      sql_text("INSERT INTO users (", kUserColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  static constexpr auto kSql = sql_text("INSERT INTO users (", kUserColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(u.id.str(), TextOrNull{u.email}, TextOrNull{u.username}, u.password_hash, u.email_verified, u.disabled,

@@ -27,7 +27,8 @@ const std::vector<std::string> kHttpMethods = {"get", "put", "post", "delete", "
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -153,13 +154,10 @@ std::vector<json::object> parameters(const json::object& doc, std::string_view p
 json::value expected_security(const Guard& g) {
   switch (g.kind) {
     case Guard::Kind::user:
-    case Guard::Kind::verified:
-      return json::parse(R"([{"bearerAuth":[]}])");
-    case Guard::Kind::role:
-      return json::array{json::object{{"bearerAuth", json::array{json::value(g.role)}}}};
+    case Guard::Kind::verified: return json::parse(R"([{"bearerAuth":[]}])");
+    case Guard::Kind::role: return json::array{json::object{{"bearerAuth", json::array{json::value(g.role)}}}};
     case Guard::Kind::optional:
-    case Guard::Kind::none:
-      break;
+    case Guard::Kind::none: break;
   }
   return nullptr;  // checked separately: no requirement may need a bearer token
 }
@@ -370,7 +368,8 @@ TEST(OpenApi, GetOpenApiJsonServesTheDocumentAsJsonCacheableForFiveMinutes) {
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.content_type, "application/json");
   EXPECT_EQ(res.body, api::kOpenApiDocument);
-  const auto cc = std::find_if(res.headers.begin(), res.headers.end(), [](const auto& h) { return lower(h.first) == "cache-control"; });
+  const auto cc = std::find_if(res.headers.begin(), res.headers.end(),
+                               [](const auto& h) { return lower(h.first) == "cache-control"; });
   ASSERT_NE(cc, res.headers.end());
   EXPECT_EQ(cc->second, "public, max-age=300");
 }

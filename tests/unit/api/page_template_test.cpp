@@ -18,16 +18,16 @@ TEST(PageTemplate, FillsKnownNamesEscapedAndLeavesOthersForLater) {
             "<b>Acme &amp; &lt;Co&gt;</b> <input value=\"a&quot;b&#39;c\"> {{message}}");
   EXPECT_EQ(fill_placeholders("no placeholders", values), "no placeholders");
   EXPECT_EQ(fill_placeholders("an open {{product without end", values), "an open {{product without end");
-  EXPECT_EQ(fill_placeholders("{{}} {{product}}{{product}}", values), "{{}} Acme &amp; &lt;Co&gt;Acme &amp; &lt;Co&gt;");
+  EXPECT_EQ(fill_placeholders("{{}} {{product}}{{product}}", values),
+            "{{}} Acme &amp; &lt;Co&gt;Acme &amp; &lt;Co&gt;");
 }
 
 TEST(PageTemplate, TheSiteValuesComeFromTheSettingsAndTheDomainLimits) {
   WebSettings web;
   web.product_name = "Acme";
   web.password_min_length = 12;
-  std::string filled =
-      fill_placeholders("{{product}} {{password_min}} {{password_max}} {{email_max}} {{username_max}}",
-                        site_page_values(web));
+  std::string filled = fill_placeholders("{{product}} {{password_min}} {{password_max}} {{email_max}} {{username_max}}",
+                                         site_page_values(web));
   EXPECT_EQ(filled, "Acme 12 256 254 64");
 }
 

@@ -44,9 +44,9 @@ TEST(Config, FlagsBeatEnvironmentWhichBeatsTheFile) {
   s.flags = {{"access_ttl", "5m"}};
   auto c = load_config(s);
   ASSERT_TRUE(c) << c.error().detail;
-  EXPECT_EQ(c->access_ttl.count(), 300);          // flag
-  EXPECT_EQ(c->log_level, log::Level::debug);      // environment over file
-  EXPECT_EQ(c->refresh_ttl.count(), 2 * 86400);    // file
+  EXPECT_EQ(c->access_ttl.count(), 300);         // flag
+  EXPECT_EQ(c->log_level, log::Level::debug);    // environment over file
+  EXPECT_EQ(c->refresh_ttl.count(), 2 * 86400);  // file
   EXPECT_EQ(c->origins.at("access_ttl"), "--access-ttl");
   EXPECT_EQ(c->origins.at("log"), "TESSERA_LOG");
   std::remove(file.c_str());
@@ -97,14 +97,22 @@ TEST(Config, RequiresAStrongSecretForHs256AndAcceptsTheJwtSecretAlias) {
 
 TEST(Config, ChecksValuesEachInTheirOwnTerms) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"TESSERA_LISTEN", "8080"},          {"TESSERA_LISTEN", "127.0.0.1:99999"},
-      {"TESSERA_PUBLIC_URL", "ftp://x"},    {"TESSERA_DATABASE", "mysql://x"},
-      {"TESSERA_SMTP_URL", "http://x"},     {"TESSERA_JWT_ALG", "none"},
-      {"TESSERA_JWT_ALG", "hs256"},         {"TESSERA_RATE_LIMITS", "maybe"},
-      {"TESSERA_ARGON2_MEMORY_KIB", "12"},  {"TESSERA_COOKIE_SECURE", "sometimes"},
-      {"TESSERA_CORS_ORIGINS", "example.com"}, {"TESSERA_LOG", "loud"},
-      {"TESSERA_ACCESS_TTL", "2d"},         {"TESSERA_PASSWORD_MIN_LENGTH", "4"},
-      {"TESSERA_SMTP_FROM", "a\r\nBcc: x"}, {"TESSERA_MASTER_KEY", "short"},
+      {"TESSERA_LISTEN", "8080"},
+      {"TESSERA_LISTEN", "127.0.0.1:99999"},
+      {"TESSERA_PUBLIC_URL", "ftp://x"},
+      {"TESSERA_DATABASE", "mysql://x"},
+      {"TESSERA_SMTP_URL", "http://x"},
+      {"TESSERA_JWT_ALG", "none"},
+      {"TESSERA_JWT_ALG", "hs256"},
+      {"TESSERA_RATE_LIMITS", "maybe"},
+      {"TESSERA_ARGON2_MEMORY_KIB", "12"},
+      {"TESSERA_COOKIE_SECURE", "sometimes"},
+      {"TESSERA_CORS_ORIGINS", "example.com"},
+      {"TESSERA_LOG", "loud"},
+      {"TESSERA_ACCESS_TTL", "2d"},
+      {"TESSERA_PASSWORD_MIN_LENGTH", "4"},
+      {"TESSERA_SMTP_FROM", "a\r\nBcc: x"},
+      {"TESSERA_MASTER_KEY", "short"},
   };
   for (const auto& [k, v] : bad) {
     Sources s;
@@ -205,7 +213,8 @@ TEST(Config, EveryDefaultTextIsTheValueTheSettingHasByDefault) {
     given.flags[s.name] = s.default_text;
     auto c = load_config(given);
     ASSERT_TRUE(c) << s.name << " = " << s.default_text << ": " << c.error().detail;
-    EXPECT_EQ(shown(describe(*c), s.name), shown(defaults, s.name)) << s.name << "'s default text is " << s.default_text;
+    EXPECT_EQ(shown(describe(*c), s.name), shown(defaults, s.name))
+        << s.name << "'s default text is " << s.default_text;
     ++checked;
   }
   EXPECT_GE(checked, 30u);

@@ -73,8 +73,7 @@ TEST(Base64Url, RefusesWhitespaceAnywhere) {
 }
 
 TEST(Base64Url, RefusesEveryByteOutsideTheAlphabet) {
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (int c = 0; c < 256; ++c) {
     const char ch = static_cast<char>(c);
     if (alphabet.find(ch) != std::string::npos) continue;

@@ -19,13 +19,11 @@ std::string hex(std::string_view bytes) {
 }
 
 TEST(Digest, Sha256OfAbcIsTheFips180Vector) {
-  EXPECT_EQ(hex(sha256_bytes("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(sha256_bytes("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Digest, Sha256OfTheEmptyStringIsTheKnownValue) {
-  EXPECT_EQ(hex(sha256_bytes("")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(sha256_bytes("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(Digest, Sha256ArrayAndBytesAgree) {

@@ -53,14 +53,12 @@ inline JwtRules test_rules() {
 }
 
 inline boost::json::object valid_claims() {
-  return boost::json::object{{"iss", kIssuer},   {"aud", kAudience}, {"sub", "usr_123"},
-                             {"sid", "ses_456"}, {"jti", "tok_789"}, {"iat", kNow - 10},
-                             {"exp", kNow + 890}};
+  return boost::json::object{{"iss", kIssuer},   {"aud", kAudience}, {"sub", "usr_123"}, {"sid", "ses_456"},
+                             {"jti", "tok_789"}, {"iat", kNow - 10}, {"exp", kNow + 890}};
 }
 
 inline std::string header_json(const SigningKey& key, std::string_view typ = "at+jwt") {
-  return boost::json::serialize(
-      boost::json::object{{"alg", to_string(key.alg())}, {"kid", key.kid()}, {"typ", typ}});
+  return boost::json::serialize(boost::json::object{{"alg", to_string(key.alg())}, {"kid", key.kid()}, {"typ", typ}});
 }
 
 // base64url(header) '.' base64url(payload) '.' base64url(key's signature over the two): any
@@ -83,8 +81,7 @@ inline std::string reason_of(const Result<VerifiedJwt>& r) { return r ? "ok" : r
 // decoded signature (re-encoded), a different character at every position of the header and
 // payload segments, every truncation, and '=' padding appended. `accepts` says whether the
 // verifier under test accepts a token; each mutation is reported with what was done.
-inline void expect_mutations_refused(const std::string& token,
-                                     const std::function<bool(const std::string&)>& accepts) {
+inline void expect_mutations_refused(const std::string& token, const std::function<bool(const std::string&)>& accepts) {
   ASSERT_TRUE(accepts(token)) << "the unmutated token must verify: " << token;
   const std::size_t dot1 = token.find('.');
   const std::size_t dot2 = token.find('.', dot1 + 1);
@@ -96,8 +93,7 @@ inline void expect_mutations_refused(const std::string& token,
     for (int bit = 0; bit < 8; ++bit) {
       std::string flipped = *sig;
       flipped[byte] = static_cast<char>(flipped[byte] ^ (1 << bit));
-      EXPECT_FALSE(accepts(head + base64url::encode(flipped)))
-          << "signature byte " << byte << " bit " << bit;
+      EXPECT_FALSE(accepts(head + base64url::encode(flipped))) << "signature byte " << byte << " bit " << bit;
     }
   }
   for (std::size_t i = 0; i < dot2; ++i) {

@@ -82,17 +82,15 @@ TEST(PasswordHasher, HashIsAnArgon2idPhcStringWithTheConfiguredParameters) {
   }
 }
 
-TEST(PasswordHasher, TwoHashesOfOnePasswordDifferByTheirSalt) {
-  EXPECT_NE(must_hash("same"), must_hash("same"));
-}
+TEST(PasswordHasher, TwoHashesOfOnePasswordDifferByTheirSalt) { EXPECT_NE(must_hash("same"), must_hash("same")); }
 
 TEST(PasswordHasher, AnEmbeddedNulByteIsHashedNotTreatedAsTheEnd) {
   const std::string with_nul = "ab\0cd"s;
   const std::string h = must_hash(with_nul);
   EXPECT_TRUE(verifies(with_nul, h));
-  EXPECT_FALSE(verifies("ab", h));          // what a C string would have hashed
-  EXPECT_FALSE(verifies("ab\0ce"s, h));     // the bytes after the NUL count
-  EXPECT_FALSE(verifies("ab\0cd\0"s, h));   // and so does a trailing NUL
+  EXPECT_FALSE(verifies("ab", h));         // what a C string would have hashed
+  EXPECT_FALSE(verifies("ab\0ce"s, h));    // the bytes after the NUL count
+  EXPECT_FALSE(verifies("ab\0cd\0"s, h));  // and so does a trailing NUL
 }
 
 TEST(PasswordHasher, A256BytePasswordIsHashedWhole) {
@@ -261,20 +259,16 @@ TEST(PasswordHasher, MalformedArgon2StringsAreErrorsNotMismatches) {
 }
 
 TEST(PasswordHasher, AStoredHashAskingForGigabytesIsRefusedBeforeAnyAllocation) {
-  const auto huge = cheap_hasher().verify(
-      "pw", "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw");
+  const auto huge = cheap_hasher().verify("pw", "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw");
   ASSERT_FALSE(huge.has_value());
   EXPECT_NE(huge.error().reason.find("m=4194304"), std::string::npos);
-  const auto slow = cheap_hasher().verify(
-      "pw", "$argon2id$v=19$m=64,t=100000,p=1$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw");
+  const auto slow = cheap_hasher().verify("pw", "$argon2id$v=19$m=64,t=100000,p=1$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw");
   EXPECT_FALSE(slow.has_value());
 }
 
 // --- needs_rehash --------------------------------------------------------------------------
 
-TEST(PasswordHasher, ItsOwnHashNeedsNoRehash) {
-  EXPECT_FALSE(cheap_hasher().needs_rehash(must_hash("pw")));
-}
+TEST(PasswordHasher, ItsOwnHashNeedsNoRehash) { EXPECT_FALSE(cheap_hasher().needs_rehash(must_hash("pw"))); }
 
 TEST(PasswordHasher, AHashWithOtherMemoryOrIterationsNeedsRehash) {
   EXPECT_TRUE(cheap_hasher().needs_rehash(must_hash("pw", PasswordHasher(Argon2Params{128, 1}))));
@@ -286,8 +280,7 @@ TEST(PasswordHasher, Argon2iAndMultiLaneHashesNeedRehash) {
   ASSERT_EQ(crypto_pwhash_str_alg(out, "pw", 2, 3, 64 * 1024, crypto_pwhash_ALG_ARGON2I13), 0);
   EXPECT_TRUE(cheap_hasher().needs_rehash(out));
   // Same m and t as the cheap hasher, but four lanes.
-  EXPECT_TRUE(cheap_hasher().needs_rehash(
-      "$argon2id$v=19$m=64,t=1,p=4$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw"));
+  EXPECT_TRUE(cheap_hasher().needs_rehash("$argon2id$v=19$m=64,t=1,p=4$c2FsdC02Nzg$XUb4CH1RppZ2CLAi36TUrw"));
 }
 
 TEST(PasswordHasher, BcryptHashesAlwaysNeedRehash) {
@@ -395,7 +388,8 @@ TEST(PasswordHasherBcrypt, NoSingleCharacterChangeToTheHashLetsThePasswordIn) {
   for (std::size_t i = 7; i < h.size(); ++i) {
     std::string mutated = h;
     mutated[i] = h[i] == 'A' ? 'z' : 'A';
-    const auto r = cheap_hasher().verify("01234567890123456789012345678901234567890123456789012345678901234567890123456789", mutated);
+    const auto r = cheap_hasher().verify(
+        "01234567890123456789012345678901234567890123456789012345678901234567890123456789", mutated);
     EXPECT_FALSE(r.has_value() && *r) << "position " << i;
   }
 }
@@ -423,8 +417,8 @@ TEST(PasswordHasherBcrypt, MalformedOrUnsupportedBcryptStringsAreErrors) {
 // --- unknown formats, dummy hash, default cost, threads -----------------------------------
 
 TEST(PasswordHasher, AStoredStringInNoKnownFormatIsAnErrorNotAMismatch) {
-  for (const char* s : {"", "hunter2", "$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0", "$5$rounds=5000$x$y",
-                        "$6$salt$hash", "{SSHA}abcdef", "pbkdf2_sha256$260000$x$y", "$argon"}) {
+  for (const char* s : {"", "hunter2", "$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0", "$5$rounds=5000$x$y", "$6$salt$hash",
+                        "{SSHA}abcdef", "pbkdf2_sha256$260000$x$y", "$argon"}) {
     const auto r = cheap_hasher().verify("hunter2", s);
     ASSERT_FALSE(r.has_value()) << s;
     EXPECT_EQ(r.code(), errc::internal_error) << s;
@@ -498,14 +492,14 @@ TEST(PasswordHasherCheckStored, AcceptsExactlyTheHashesVerifyAccepts) {
   cost17.replace(4, 2, "17");
   std::string cost3 = kBcryptjs3Staple;
   cost3.replace(4, 2, "03");
-  for (const std::string& bad : {std::string(), std::string("hunter2"), std::string("!no-password"),
-                                 std::string(kBcryptjs3Staple).substr(0, 59), std::string(kBcryptjs3Staple) + "x",
-                                 cost17, cost3, std::string("$2x$10$") + std::string(53, 'a'),
-                                 std::string("$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$"),
-                                 std::string("$argon2id$v=19$m=4,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
-                                 std::string("$argon2id$v=19$m=2000000,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
-                                 std::string("$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
-                                 std::string("$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA")}) {
+  for (const std::string& bad :
+       {std::string(), std::string("hunter2"), std::string("!no-password"), std::string(kBcryptjs3Staple).substr(0, 59),
+        std::string(kBcryptjs3Staple) + "x", cost17, cost3, std::string("$2x$10$") + std::string(53, 'a'),
+        std::string("$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$"),
+        std::string("$argon2id$v=19$m=4,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=19$m=2000000,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA")}) {
     const auto checked = h.check_stored(bad);
     EXPECT_FALSE(checked) << bad;
     const auto verified = h.verify("pw", bad);

@@ -26,8 +26,7 @@ constexpr std::string_view kA1Key =
     "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
 constexpr std::string_view kA1Header = "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}";
 const std::string kA1Token = std::string("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.") +
-                             std::string(kRfc7515PayloadSegment) +
-                             ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+                             std::string(kRfc7515PayloadSegment) + ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 // --- RFC 7515 A.2: RSASSA-PKCS1-v1_5 SHA-256 ---------------------------------------------
 const boost::json::object kA2Jwk{
@@ -71,21 +70,18 @@ const boost::json::object kA3Jwk{{"kty", "EC"},
                                  {"x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"},
                                  {"y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
                                  {"d", "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}};
-const std::string kA3Token =
-    std::string("eyJhbGciOiJFUzI1NiJ9.") + std::string(kRfc7515PayloadSegment) +
-    ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+const std::string kA3Token = std::string("eyJhbGciOiJFUzI1NiJ9.") + std::string(kRfc7515PayloadSegment) +
+                             ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 
 // --- RFC 8037 A.4: Ed25519 ---------------------------------------------------------------
 const boost::json::object kEd25519Jwk{{"kty", "OKP"},
                                       {"crv", "Ed25519"},
                                       {"d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"},
                                       {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
-constexpr std::string_view kEd25519SigningInput =
-    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+constexpr std::string_view kEd25519SigningInput = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
 constexpr std::string_view kEd25519Signature =
     "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
-const std::string kEd25519Token =
-    std::string(kEd25519SigningInput) + "." + std::string(kEd25519Signature);
+const std::string kEd25519Token = std::string(kEd25519SigningInput) + "." + std::string(kEd25519Signature);
 
 std::shared_ptr<const SigningKey> load(const boost::json::object& jwk, std::string kid) {
   auto key = SigningKey::from_jwk(jwk, std::move(kid));
@@ -97,9 +93,7 @@ std::shared_ptr<const SigningKey> a1_key() {
   return load(boost::json::object{{"kty", "oct"}, {"k", kA1Key}}, "rfc7515-a1");
 }
 
-std::string signing_input_of(const std::string& token) {
-  return token.substr(0, token.rfind('.'));
-}
+std::string signing_input_of(const std::string& token) { return token.substr(0, token.rfind('.')); }
 std::string signature_of(const std::string& token) {
   return *base64url::decode(std::string_view(token).substr(token.rfind('.') + 1));
 }
@@ -161,9 +155,7 @@ TEST(Rfc7515A2, EveryMutationOfTheRfcTokenIsRefused) {
   test::expect_mutations_refused(kA2Token, [&](const std::string& t) { return decodes_and_verifies(t, *key); });
 }
 
-TEST(Rfc7515A3, TheRfcTokenVerifies) {
-  EXPECT_TRUE(decodes_and_verifies(kA3Token, *load(kA3Jwk, "rfc7515-a3")));
-}
+TEST(Rfc7515A3, TheRfcTokenVerifies) { EXPECT_TRUE(decodes_and_verifies(kA3Token, *load(kA3Jwk, "rfc7515-a3"))); }
 
 TEST(Rfc7515A3, TheRfcTokenVerifiesWithThePublicKeyAlone) {
   boost::json::object pub = kA3Jwk;

@@ -25,8 +25,7 @@ namespace {
 using test::test_key;
 
 class SigningKeyPerAsymmetricAlg : public ::testing::TestWithParam<Alg> {};
-INSTANTIATE_TEST_SUITE_P(SigningKey, SigningKeyPerAsymmetricAlg,
-                         ::testing::Values(Alg::EdDSA, Alg::ES256, Alg::RS256),
+INSTANTIATE_TEST_SUITE_P(SigningKey, SigningKeyPerAsymmetricAlg, ::testing::Values(Alg::EdDSA, Alg::ES256, Alg::RS256),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 class SigningKeyPerAlg : public ::testing::TestWithParam<Alg> {};
@@ -84,9 +83,8 @@ TEST_P(SigningKeyPerAlg, SignatureFailsOverADifferentInput) {
 }
 
 TEST_P(SigningKeyPerAlg, SignatureOfAnotherKeyOfTheSameAlgFails) {
-  auto other = GetParam() == Alg::HS256
-                   ? SigningKey::from_secret("other", std::string(32, 'o'))
-                   : SigningKey::generate(GetParam(), "other");
+  auto other = GetParam() == Alg::HS256 ? SigningKey::from_secret("other", std::string(32, 'o'))
+                                        : SigningKey::generate(GetParam(), "other");
   ASSERT_TRUE(other);
   const auto sig = (*other)->sign(kInput);
   ASSERT_TRUE(sig);
@@ -117,8 +115,8 @@ TEST(SigningKey, Es256RefusesADerEncodedSignature) {
   der += raw.substr(0, 32);
   der += "\x02\x20";
   der += raw.substr(32);
-  if (static_cast<unsigned char>(raw[0]) < 0x80 && static_cast<unsigned char>(raw[32]) < 0x80 &&
-      raw[0] != 0 && raw[32] != 0) {
+  if (static_cast<unsigned char>(raw[0]) < 0x80 && static_cast<unsigned char>(raw[32]) < 0x80 && raw[0] != 0 &&
+      raw[32] != 0) {
     EXPECT_EQ(der.size(), 70u);
   }
   EXPECT_FALSE(key->verify(kInput, der));
@@ -268,8 +266,8 @@ TEST_P(SigningKeyPerAsymmetricAlg, PublicJwkLoadsAsAVerifyOnlyKey) {
 }
 
 TEST(SigningKeyFromJwk, LoadsAnOctKeyAsHs256) {
-  const auto key = SigningKey::from_jwk(
-      boost::json::object{{"kty", "oct"}, {"k", base64url::encode(test::kHmacSecret)}}, "hs-x");
+  const auto key =
+      SigningKey::from_jwk(boost::json::object{{"kty", "oct"}, {"k", base64url::encode(test::kHmacSecret)}}, "hs-x");
   ASSERT_TRUE(key);
   EXPECT_EQ((*key)->alg(), Alg::HS256);
   EXPECT_EQ(*(*key)->sign(kInput), *test_key(Alg::HS256)->sign(kInput));
@@ -380,8 +378,8 @@ TEST(SigningKeyFromJwk, RefusesAnRsaModulusBelow2048Bits) {
   BN_bn2bin(n, reinterpret_cast<unsigned char*>(bytes.data()));
   BN_free(n);
   EVP_PKEY_free(small);
-  EXPECT_FALSE(SigningKey::from_jwk(
-      boost::json::object{{"kty", "RSA"}, {"n", base64url::encode(bytes)}, {"e", "AQAB"}}, "small"));
+  EXPECT_FALSE(SigningKey::from_jwk(boost::json::object{{"kty", "RSA"}, {"n", base64url::encode(bytes)}, {"e", "AQAB"}},
+                                    "small"));
 }
 
 TEST(SigningKey, SignsAndVerifiesFromManyThreadsAtOnce) {

@@ -89,7 +89,9 @@ TEST(NormalizeEmail, LineBreaksAreRefusedAnywhereEvenAtTheEnd) {
 TEST(NormalizeEmail, NulAndOtherControlCharactersAreRefused) {
   EXPECT_EQ(email_refusal("alice\0@example.com"s), "email: control characters are not allowed");
   EXPECT_EQ(email_refusal("alice@example.com\0"s), "email: control characters are not allowed");
-  EXPECT_EQ(email_refusal("ali\x01" "ce@example.com"), "email: control characters are not allowed");
+  EXPECT_EQ(email_refusal("ali\x01"
+                          "ce@example.com"),
+            "email: control characters are not allowed");
   EXPECT_EQ(email_refusal("alice@exam\x7fple.com"), "email: control characters are not allowed");
   EXPECT_EQ(email_refusal("alice@example.com\x1b[0m"), "email: control characters are not allowed");
 }
@@ -120,34 +122,43 @@ TEST(NormalizeEmail, ExactlyOneAtSignIsRequired) {
 TEST(NormalizeEmail, TheLocalPartMustBeOneToSixtyFourBytes) {
   EXPECT_EQ(email_refusal("@example.com"), "email: the part before @ is empty");
   EXPECT_EQ(email_ok(std::string(64, 'a') + "@example.com"), std::string(64, 'a') + "@example.com");
-  EXPECT_EQ(email_refusal(std::string(65, 'a') + "@example.com"),
-            "email: the part before @ is longer than 64 bytes");
+  EXPECT_EQ(email_refusal(std::string(65, 'a') + "@example.com"), "email: the part before @ is longer than 64 bytes");
 }
 
 TEST(NormalizeEmail, QuotedOrHeaderSyntaxInTheLocalPartIsRefused) {
-  for (const char* s : {"\"alice\"@example.com", "ali;ce@example.com", "ali:ce@example.com",
-                        "ali(ce)@example.com", "ali\\ce@example.com", "ali[ce]@example.com"}) {
+  for (const char* s : {"\"alice\"@example.com", "ali;ce@example.com", "ali:ce@example.com", "ali(ce)@example.com",
+                        "ali\\ce@example.com", "ali[ce]@example.com"}) {
     EXPECT_EQ(email_refusal(s), "email: the part before @ contains a character that is not allowed") << s;
   }
 }
 
 TEST(NormalizeEmail, InvisibleOrControlUnicodeInTheLocalPartIsRefused) {
   const char* detail = "email: the part before @ contains a character that is not allowed";
-  EXPECT_EQ(email_refusal("ali\xe2\x80\x8b" "ce@example.com"), detail);  // U+200B zero width space
-  EXPECT_EQ(email_refusal("ali\xc2\xa0" "ce@example.com"), detail);      // U+00A0 no-break space
-  EXPECT_EQ(email_refusal("ali\xc2\x85" "ce@example.com"), detail);      // U+0085 next line (C1)
-  EXPECT_EQ(email_refusal("ali\xe2\x80\xa8" "ce@example.com"), detail);  // U+2028 line separator
-  EXPECT_EQ(email_refusal("ali\xe2\x80\xae" "ce@example.com"), detail);  // U+202E right-to-left override
+  EXPECT_EQ(email_refusal("ali\xe2\x80\x8b"
+                          "ce@example.com"),
+            detail);  // U+200B zero width space
+  EXPECT_EQ(email_refusal("ali\xc2\xa0"
+                          "ce@example.com"),
+            detail);  // U+00A0 no-break space
+  EXPECT_EQ(email_refusal("ali\xc2\x85"
+                          "ce@example.com"),
+            detail);  // U+0085 next line (C1)
+  EXPECT_EQ(email_refusal("ali\xe2\x80\xa8"
+                          "ce@example.com"),
+            detail);  // U+2028 line separator
+  EXPECT_EQ(email_refusal("ali\xe2\x80\xae"
+                          "ce@example.com"),
+            detail);  // U+202E right-to-left override
 }
 
 TEST(NormalizeEmail, InvalidUtf8IsRefused) {
-  EXPECT_EQ(email_refusal("ali\xff" "ce@example.com"), "email: not valid UTF-8");
+  EXPECT_EQ(email_refusal("ali\xff"
+                          "ce@example.com"),
+            "email: not valid UTF-8");
   EXPECT_EQ(email_refusal("\xc0\xaf@example.com"), "email: not valid UTF-8");
 }
 
-TEST(NormalizeEmail, TheDomainMustBePresent) {
-  EXPECT_EQ(email_refusal("alice@"), "email: the domain is empty");
-}
+TEST(NormalizeEmail, TheDomainMustBePresent) { EXPECT_EQ(email_refusal("alice@"), "email: the domain is empty"); }
 
 TEST(NormalizeEmail, TheDomainMayNotStartOrEndWithADotOrHyphen) {
   for (const char* s : {"alice@.example.com", "alice@example.com.", "alice@-example.com", "alice@example.com-"}) {
@@ -170,8 +181,10 @@ TEST(NormalizeEmail, TheDomainHoldsOnlyAsciiLettersDigitsHyphensAndDots) {
   const std::string detail =
       "email: the domain may only contain letters, digits, '-' and '.' (use the xn-- form of an "
       "international domain)";
-  for (const char* s : {"alice@exa_mple.com", "alice@b\xc3\xbc" "cher.example", "alice@[127.0.0.1]",
-                        "alice@example.com;", "alice@exa\"mple.com", "alice@example.com/x"}) {
+  for (const char* s : {"alice@exa_mple.com",
+                        "alice@b\xc3\xbc"
+                        "cher.example",
+                        "alice@[127.0.0.1]", "alice@example.com;", "alice@exa\"mple.com", "alice@example.com/x"}) {
     EXPECT_EQ(email_refusal(s), detail) << s;
   }
 }
@@ -179,7 +192,10 @@ TEST(NormalizeEmail, TheDomainHoldsOnlyAsciiLettersDigitsHyphensAndDots) {
 TEST(NormalizeEmail, NoAcceptedAddressCarriesHeaderSyntax) {
   // Random strings over an alphabet rich in header syntax: whatever is accepted is safe to
   // place in an SMTP header as it is.
-  const std::string alphabet = "ab.@-_+,;:<>\"' \t\r\n\\()[]\x01\x7f" "\0"s "\xc3\xa9";
+  const std::string alphabet =
+      "ab.@-_+,;:<>\"' \t\r\n\\()[]\x01\x7f"
+      "\0"s
+      "\xc3\xa9";
   std::mt19937 rng(20240601);
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -189,7 +205,10 @@ TEST(NormalizeEmail, NoAcceptedAddressCarriesHeaderSyntax) {
     const auto r = normalize_email(s);
     if (!r) continue;
     ++accepted;
-    EXPECT_EQ(r->find_first_of(",;:<>\"\\()[] \t\r\n\x01\x7f" "\0"s), std::string::npos) << *r;
+    EXPECT_EQ(r->find_first_of(",;:<>\"\\()[] \t\r\n\x01\x7f"
+                               "\0"s),
+              std::string::npos)
+        << *r;
     EXPECT_EQ(r->find('@'), r->rfind('@'));
   }
   EXPECT_GT(accepted, 0);
@@ -211,17 +230,24 @@ TEST(NormalizeUsername, SuperscriptLettersMapToTheirBaseLetters) {
 
 TEST(NormalizeUsername, InvisibleIgnorableCodePointsAreDropped) {
   EXPECT_EQ(username_ok("al\xe2\x80\x8bice"), "alice");  // U+200B zero width space
-  EXPECT_EQ(username_ok("al\xc2\xad" "ice"), "alice");   // U+00AD soft hyphen
+  EXPECT_EQ(username_ok("al\xc2\xad"
+                        "ice"),
+            "alice");  // U+00AD soft hyphen
 }
 
 TEST(NormalizeUsername, SurroundingWhitespaceIsTrimmed) {
   EXPECT_EQ(username_ok("  alice\t\r\n"), "alice");
-  EXPECT_EQ(username_ok("\xe3\x80\x80" "alice"), "alice");  // U+3000 ideographic space
+  EXPECT_EQ(username_ok("\xe3\x80\x80"
+                        "alice"),
+            "alice");  // U+3000 ideographic space
 }
 
 TEST(NormalizeUsername, CaseFoldingIsFullNotJustAscii) {
-  EXPECT_EQ(username_ok("Stra\xc3\x9f" "e"), "strasse");                          // Straße
-  EXPECT_EQ(username_ok("\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"), "\xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");  // ΣΟΦΙΑ
+  EXPECT_EQ(username_ok("Stra\xc3\x9f"
+                        "e"),
+            "strasse");  // Straße
+  EXPECT_EQ(username_ok("\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"),
+            "\xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");  // ΣΟΦΙΑ
 }
 
 TEST(NormalizeUsername, ComposedAndDecomposedFormsAreOneAccount) {
@@ -230,13 +256,16 @@ TEST(NormalizeUsername, ComposedAndDecomposedFormsAreOneAccount) {
 }
 
 TEST(NormalizeUsername, LettersOfAnyScriptDigitsAndThreeSymbolsAreAllowed) {
-  EXPECT_EQ(username_ok("\xd0\x90\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0"), "\xd0\xb0\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0");  // Алиса
-  EXPECT_EQ(username_ok("\xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e"), "\xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e");  // 山田太郎
+  EXPECT_EQ(username_ok("\xd0\x90\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0"),
+            "\xd0\xb0\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0");  // Алиса
+  EXPECT_EQ(username_ok("\xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e"),
+            "\xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e");  // 山田太郎
   EXPECT_EQ(username_ok("_alice.b-42_"), "_alice.b-42_");
 }
 
 TEST(NormalizeUsername, CombiningVowelSignsFollowingALetterAreAllowed) {
-  EXPECT_EQ(username_ok("\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xae\xe0\xa5\x82"), "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xae\xe0\xa5\x82");  // रामू
+  EXPECT_EQ(username_ok("\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xae\xe0\xa5\x82"),
+            "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xae\xe0\xa5\x82");  // रामू
 }
 
 TEST(NormalizeUsername, LengthIsCountedInCodePointsAfterNormalisation) {
@@ -246,7 +275,10 @@ TEST(NormalizeUsername, LengthIsCountedInCodePointsAfterNormalisation) {
   for (int i = 0; i < 32; ++i) cyrillic32 += "\xd0\xb6";  // ж, 64 bytes
   EXPECT_EQ(username_ok(cyrillic32), cyrillic32);
   // Six code points decomposed, three once composed.
-  EXPECT_EQ(username_ok("e\xcc\x81" "e\xcc\x81" "e\xcc\x81"), "\xc3\xa9\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(username_ok("e\xcc\x81"
+                        "e\xcc\x81"
+                        "e\xcc\x81"),
+            "\xc3\xa9\xc3\xa9\xc3\xa9");
 }
 
 // --- usernames: refused ---------------------------------------------------------------------
@@ -265,13 +297,17 @@ TEST(NormalizeUsername, FewerThanThreeOrMoreThanThirtyTwoCharactersAreRefused) {
 
 TEST(NormalizeUsername, AnAtSignIsRefusedSoAnIdentifierWithOneIsAlwaysAnEmail) {
   EXPECT_EQ(username_refusal("alice@example"), "username: only letters, digits, '_', '.' and '-' are allowed");
-  EXPECT_EQ(username_refusal("alice\xef\xbc\xa0" "x"), "username: only letters, digits, '_', '.' and '-' are allowed");  // fullwidth ＠
+  EXPECT_EQ(username_refusal("alice\xef\xbc\xa0"
+                             "x"),
+            "username: only letters, digits, '_', '.' and '-' are allowed");  // fullwidth ＠
 }
 
 TEST(NormalizeUsername, SpacesPunctuationEmojiAndControlsAreRefused) {
   const std::string detail = "username: only letters, digits, '_', '.' and '-' are allowed";
-  for (const std::string& s : {"al ice"s, "al\tice"s, "al!ce"s, "ali+ce"s, "alice\xf0\x9f\x98\x80"s,
-                              "a\0bc"s, "al\x01ice"s, "al/ice"s, "al'ice"s, "\xcc\x81" "abc"s}) {
+  for (const std::string& s : {"al ice"s, "al\tice"s, "al!ce"s, "ali+ce"s, "alice\xf0\x9f\x98\x80"s, "a\0bc"s,
+                               "al\x01ice"s, "al/ice"s, "al'ice"s,
+                               "\xcc\x81"
+                               "abc"s}) {
     EXPECT_EQ(username_refusal(s), detail) << s;
   }
 }
@@ -283,8 +319,12 @@ TEST(NormalizeUsername, ADotOrHyphenAtEitherEndIsRefused) {
 }
 
 TEST(NormalizeUsername, InvalidUtf8IsRefused) {
-  EXPECT_EQ(username_refusal("ali\xff" "ce"), "username: not valid UTF-8");
-  EXPECT_EQ(username_refusal("\xed\xa0\x80" "abc"), "username: not valid UTF-8");
+  EXPECT_EQ(username_refusal("ali\xff"
+                             "ce"),
+            "username: not valid UTF-8");
+  EXPECT_EQ(username_refusal("\xed\xa0\x80"
+                             "abc"),
+            "username: not valid UTF-8");
 }
 
 // --- classify_identifier ---------------------------------------------------------------------

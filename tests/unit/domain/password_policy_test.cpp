@@ -23,8 +23,8 @@ std::string normalized(std::string_view raw) {
 }
 
 // The reasons check_new_password gives (empty when the password is accepted).
-std::vector<std::string> reasons(std::string_view raw, PasswordRules rules = {},
-                                 std::string_view email = "", std::string_view username = "") {
+std::vector<std::string> reasons(std::string_view raw, PasswordRules rules = {}, std::string_view email = "",
+                                 std::string_view username = "") {
   const auto pw = normalize_password(raw);
   EXPECT_TRUE(pw.has_value());
   if (!pw) return {"<not normalised>"};
@@ -34,9 +34,7 @@ std::vector<std::string> reasons(std::string_view raw, PasswordRules rules = {},
   return r.error().reasons;
 }
 
-bool has(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
+bool has(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
 int score(std::string_view raw, std::string_view email = "", std::string_view username = "") {
   const auto pw = normalize_password(raw);
@@ -58,7 +56,9 @@ TEST(NormalizePassword, FullwidthLettersBecomeAscii) {
 }
 
 TEST(NormalizePassword, TheFiLigatureBecomesTwoLetters) {
-  EXPECT_EQ(normalized("\xef\xac\x81" "nal"), "final");  // "ﬁnal"
+  EXPECT_EQ(normalized("\xef\xac\x81"
+                       "nal"),
+            "final");  // "ﬁnal"
 }
 
 TEST(NormalizePassword, ComposedAndDecomposedAccentsAreEqual) {
@@ -97,9 +97,8 @@ TEST(NormalizePassword, TheLengthIsCheckedBeforeAnythingElse) {
 }
 
 TEST(NormalizePassword, InvalidUtf8IsAnInvalidRequest) {
-  for (const std::string& bad : {"\xff"s, "abc\x80"s, "\xc0\xaf"s /* overlong '/' */,
-                                "\xed\xa0\x80"s /* surrogate */, "\xe2\x82"s /* cut short */,
-                                "\xf4\x90\x80\x80"s /* above U+10FFFF */}) {
+  for (const std::string& bad : {"\xff"s, "abc\x80"s, "\xc0\xaf"s /* overlong '/' */, "\xed\xa0\x80"s /* surrogate */,
+                                 "\xe2\x82"s /* cut short */, "\xf4\x90\x80\x80"s /* above U+10FFFF */}) {
     const auto r = normalize_password(bad);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.code(), errc::invalid_request);
@@ -172,13 +171,11 @@ TEST(CheckNewPassword, MinScoreIsConfigurable) {
 }
 
 TEST(CheckNewPassword, ThePasswordEqualToTheEmailIsRefusedIgnoringCase) {
-  EXPECT_TRUE(has(reasons("Alice.Liddell@Example.com", kNoScore, "alice.liddell@example.com"),
-                  "contains_identifier"));
+  EXPECT_TRUE(has(reasons("Alice.Liddell@Example.com", kNoScore, "alice.liddell@example.com"), "contains_identifier"));
 }
 
 TEST(CheckNewPassword, ThePasswordEqualToTheUsernameIsRefusedIgnoringCase) {
-  EXPECT_EQ(reasons("Wonderland42", kNoScore, "", "wonderland42"),
-            std::vector<std::string>{"contains_identifier"});
+  EXPECT_EQ(reasons("Wonderland42", kNoScore, "", "wonderland42"), std::vector<std::string>{"contains_identifier"});
   // Even a short username counts when the whole password is it.
   EXPECT_EQ(reasons("QZX", PasswordRules{3, 0}, "", "qzx"), std::vector<std::string>{"contains_identifier"});
 }
@@ -189,8 +186,7 @@ TEST(CheckNewPassword, APasswordContainingTheEmailLocalPartIsRefused) {
 }
 
 TEST(CheckNewPassword, APasswordContainingTheUsernameIsRefused) {
-  EXPECT_EQ(reasons("zq!rabbit_holeX9", kNoScore, "", "rabbit_hole"),
-            std::vector<std::string>{"contains_identifier"});
+  EXPECT_EQ(reasons("zq!rabbit_holeX9", kNoScore, "", "rabbit_hole"), std::vector<std::string>{"contains_identifier"});
 }
 
 TEST(CheckNewPassword, IdentifiersShorterThanFourCharactersMayAppearInside) {
@@ -200,7 +196,10 @@ TEST(CheckNewPassword, IdentifiersShorterThanFourCharactersMayAppearInside) {
 TEST(CheckNewPassword, TheUsernameIsMatchedAfterCaseFoldingTheNonAsciiToo) {
   // Username "straße" stored case-folded as "strasse"; the password says "STRASSE" and "Straße".
   EXPECT_TRUE(has(reasons("x7#STRASSE!qLm", kNoScore, "", "strasse"), "contains_identifier"));
-  EXPECT_TRUE(has(reasons("x7#Stra\xc3\x9f" "e!qLm", kNoScore, "", "strasse"), "contains_identifier"));
+  EXPECT_TRUE(has(reasons("x7#Stra\xc3\x9f"
+                          "e!qLm",
+                          kNoScore, "", "strasse"),
+                  "contains_identifier"));
 }
 
 TEST(CheckNewPassword, EveryProblemIsNamedInOrderWithOneSentence) {
@@ -267,8 +266,8 @@ TEST(CheckNewPassword, ALongUnicodePassphraseIsNotRefusedForWhatComesFirst) {
 // to the 256-byte limit, at every third padding length (so the phrase falls at every alignment
 // to the windows): the padded password never scores below the phrase alone.
 TEST(PasswordScore, PaddingBeforeOrAfterNeverLowersTheScore) {
-  const std::vector<std::string> phrases = {" long unicode passphrase", "correct horse battery",
-                                            "x7#kP9!qLm", "Tr0ub4dor&3", "tessera-e2e-Secret-42"};
+  const std::vector<std::string> phrases = {" long unicode passphrase", "correct horse battery", "x7#kP9!qLm",
+                                            "Tr0ub4dor&3", "tessera-e2e-Secret-42"};
   const std::vector<std::string> pads = {"\xc3\xbc", "a", "1", " ", "\xe2\x82\xac", "\xf0\x9f\x94\x91", "ab"};
   int checked = 0;
   for (const std::string& phrase : phrases) {
@@ -365,9 +364,9 @@ TEST(PasswordScore, TheUsersOwnWordsLowerTheScore) {
 
 TEST(PasswordScore, ReportTheScoresOfTheCandidatePasswords) {
   // Printed to help choose the default min_score.
-  for (const char* pw : {"password1", "Passw0rd!", "bench-Passw0rd!", "correct horse battery staple",
-                         "Tr0ub4dor&3", "hunter22", "Summer2024!", "x7#kP9!qLm", "tessera-e2e-Secret-42",
-                         "aaaaaaaaaaaa", "qwertyuiop", "iloveyou123"}) {
+  for (const char* pw :
+       {"password1", "Passw0rd!", "bench-Passw0rd!", "correct horse battery staple", "Tr0ub4dor&3", "hunter22",
+        "Summer2024!", "x7#kP9!qLm", "tessera-e2e-Secret-42", "aaaaaaaaaaaa", "qwertyuiop", "iloveyou123"}) {
     const int s = score(pw);
     EXPECT_GE(s, 0);
     EXPECT_LE(s, 4);

@@ -31,7 +31,8 @@ void slow_hash() {
   unsigned char out[32];
   const char pw[] = "correct horse battery staple";
   unsigned char salt[crypto_pwhash_SALTBYTES] = {0};
-  if (crypto_pwhash(out, sizeof out, pw, sizeof pw - 1, salt, 4, 64u * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash(out, sizeof out, pw, sizeof pw - 1, salt, 4, 64u * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) !=
+      0) {
     throw std::runtime_error("out of memory");
   }
 }
@@ -112,8 +113,8 @@ TEST(WorkerPool, AnswersAFullQueueWith503AndRetryAfter) {
 
 TEST(WorkerPool, RethrowsAnExceptionInTheAwaitingCoroutineAsA500) {
   http::Router r;
-  r.add({Method::get, "/throw", Guard::anyone(), Lane::db,
-         [](Request&) -> Response { throw std::logic_error("x"); }, ""});
+  r.add({Method::get, "/throw", Guard::anyone(), Lane::db, [](Request&) -> Response { throw std::logic_error("x"); },
+         ""});
   TestServer s(std::move(r));
   TestClient c(s.port());
   auto a = c.request(make_request("GET", "/throw"));

@@ -20,9 +20,9 @@ TEST(RequestHead, OneFramingPasses) {
 }
 
 TEST(RequestHead, SmugglingShapesAreRefused) {
-  for (const Framing& f : {Framing{11, 1, "chunked", true}, Framing{11, 2, "chunked", false},
-                           Framing{11, 1, "gzip, chunked", false}, Framing{11, 1, "identity", false},
-                           Framing{10, 1, "chunked", false}}) {
+  for (const Framing& f :
+       {Framing{11, 1, "chunked", true}, Framing{11, 2, "chunked", false}, Framing{11, 1, "gzip, chunked", false},
+        Framing{11, 1, "identity", false}, Framing{10, 1, "chunked", false}}) {
     auto e = http::head_error(f, "/x");
     ASSERT_TRUE(e) << f.transfer_encoding << " te=" << f.transfer_encodings << " cl=" << f.content_length;
     EXPECT_EQ(e->code, errc::invalid_request);
@@ -31,8 +31,8 @@ TEST(RequestHead, SmugglingShapesAreRefused) {
 }
 
 TEST(RequestHead, OnlyAnOriginFormTargetWithinTheLimitIsRouted) {
-  for (const std::string& t : {std::string(), std::string("*"), std::string("http://example.com/x"),
-                               std::string("x/y"), "/" + std::string(http::kMaxTargetBytes, 'a')}) {
+  for (const std::string& t : {std::string(), std::string("*"), std::string("http://example.com/x"), std::string("x/y"),
+                               "/" + std::string(http::kMaxTargetBytes, 'a')}) {
     auto e = http::head_error(Framing{}, t);
     ASSERT_TRUE(e) << t.substr(0, 40);
     EXPECT_EQ(e->reason, "http: bad target");

@@ -86,7 +86,8 @@ TEST(HttpServer, RefusesABodyOverTheLimitFromItsContentLengthAlone) {
   TestServer s(demo_routes(), o);
   TestClient c(s.port());
   // Only the head is sent: the answer must not wait for the 1 MB the client announces.
-  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"));
   auto a = c.read(3s);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 413);
@@ -99,7 +100,8 @@ TEST(HttpServer, RefusesAChunkedBodyThatGrowsPastTheLimit) {
   TestServer s(demo_routes(), o);
   TestClient c(s.port());
   std::string chunk(800, 'x');
-  std::string req = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string req =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
   req += "320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n";
   auto a = c.request(req);
   ASSERT_TRUE(a);
@@ -111,8 +113,12 @@ TEST(HttpServer, RefusesAChunkedBodyThatGrowsPastTheLimit) {
 // alone or as a chunked body grows.
 http::Router routes_with_a_large_body() {
   http::Router r = demo_routes();
-  http::Route bulk{Method::post, "/bulk", Guard::with_role("admin"), Lane::db,
-                   [](Request& req) { return Response::text(200, std::to_string(req.body.size())); }, ""};
+  http::Route bulk{Method::post,
+                   "/bulk",
+                   Guard::with_role("admin"),
+                   Lane::db,
+                   [](Request& req) { return Response::text(200, std::to_string(req.body.size())); },
+                   ""};
   bulk.body = http::BodyKind::ndjson;
   bulk.max_body_bytes = 64 * 1024;
   r.add(std::move(bulk));
@@ -157,8 +163,10 @@ TEST(HttpServer, ARouteWithALargerLimitTakesALargerBodyOnlyFromACallerItsGuardLe
   }
   // Every other route keeps the server's limit, whoever calls.
   TestClient c(s.port());
-  auto echo = c.request("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer admin\r\n"
-                        "Content-Length: 2000\r\n\r\n" + std::string(2000, ' '));
+  auto echo = c.request(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer admin\r\n"
+      "Content-Length: 2000\r\n\r\n" +
+      std::string(2000, ' '));
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->status, 413);
 }
@@ -178,7 +186,8 @@ TEST(HttpServer, AnNdjsonRouteTakesOnlyNdjsonAndTheOthersNeverDo) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 415) << type;
   }
-  auto echo = c.request("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
+  auto echo =
+      c.request("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->status, 415);
 }
@@ -369,7 +378,9 @@ TEST(HttpServer, TurnsAHandlerExceptionInto500WithoutItsMessage) {
 TEST(HttpServer, Sends100ContinueWhenAsked) {
   TestServer s(demo_routes());
   TestClient c(s.port());
-  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 14\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: "
+             "100-continue\r\nContent-Length: 14\r\n\r\n"));
   auto interim = c.read(3s, /*skip_interim=*/false);
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);

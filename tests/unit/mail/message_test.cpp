@@ -156,8 +156,9 @@ TEST(BuildMime, UsesCrlfForEveryLineBreakAndNoBareCrOrLf) {
 TEST(BuildMime, KeepsHeaderLinesWithin78AndBodyLinesWithin76) {
   for (const auto& body : tricky_bodies()) {
     Message m = sample();
-    m.subject = "A rather long subject line that goes on and on, well past the seventy-eight characters "
-                "a header line should keep to, so that it has to be folded";
+    m.subject =
+        "A rather long subject line that goes on and on, well past the seventy-eight characters "
+        "a header line should keep to, so that it has to be folded";
     m.text = body;
     m.html = body;
     const std::string raw = build(m, "\"Tessera Identity, Production Environment\" <no-reply@auth.example.com>");
@@ -183,8 +184,8 @@ TEST(BuildMime, BothPartsDecodeToTheInput) {
 
 TEST(BuildMime, RoundTripsRandomUtf8Bodies) {
   SeededRandom random(7);
-  const std::vector<std::string> atoms = {"a", "Z", " ", "\t", "=", ".", "\n", "\r\n", "From ", "é", "日",
-                                          "🔐", "<", "&", "?", "_", "-", "=\n", " \n"};
+  const std::vector<std::string> atoms = {"a",  "Z", " ", "\t", "=", ".", "\n", "\r\n", "From ", "é",
+                                          "日", "🔐", "<", "&",  "?", "_", "-",  "=\n",  " \n"};
   for (int round = 0; round < 200; ++round) {
     std::string body;
     const auto n = static_cast<unsigned char>(random.bytes(1)[0]);
@@ -231,7 +232,8 @@ TEST(BuildMime, KeepsAnAsciiSubjectReadable) {
 
 TEST(BuildMime, FoldsALongAsciiSubjectSoThatUnfoldingGivesItBack) {
   Message m = sample();
-  m.subject = "word  double  spaces " + std::string(60, 'w') + " and then many more words to fold it twice over "
+  m.subject = "word  double  spaces " + std::string(60, 'w') +
+              " and then many more words to fold it twice over "
               "the limit of seventy-eight characters per line";
   const std::string raw = build(m);
   const auto msg = parse_entity(raw);
@@ -333,8 +335,8 @@ TEST(BuildMime, RefusesLineBreaksAndNulInHeaders) {
 TEST(BuildMime, RefusesARecipientThatIsNotOneBareAddress) {
   SeededRandom random;
   for (const char* to : {"", "alice", "@example.com", "alice@", "alice@example.com, bob@example.com",
-                         "Alice <alice@example.com>", "<alice@example.com>", "alice @example.com",
-                         "alice@@example.com", "a@b@c", "\"a\"@example.com", "alice@example.com\t"}) {
+                         "Alice <alice@example.com>", "<alice@example.com>", "alice @example.com", "alice@@example.com",
+                         "a@b@c", "\"a\"@example.com", "alice@example.com\t"}) {
     Message m = sample();
     m.to = to;
     auto r = build_mime(m, kFrom, random, kNow);
@@ -376,9 +378,9 @@ TEST(AddressOf, ReturnsTheBareAddressOfAFromHeader) {
 }
 
 TEST(AddressOf, RefusesWhatIsNotOneAddress) {
-  for (const char* from : {"", "   ", "Tessera", "Tessera <no-reply@x", "Tessera no-reply@x>", "Tessera <>",
-                           "Tessera <no-reply>", "a@x, b@x", "Tessera <a@x> <b@x>", "no reply@x",
-                           "Tessera <no-reply@x>\r\nBcc: v@x", "<a@x>trailing"}) {
+  for (const char* from :
+       {"", "   ", "Tessera", "Tessera <no-reply@x", "Tessera no-reply@x>", "Tessera <>", "Tessera <no-reply>",
+        "a@x, b@x", "Tessera <a@x> <b@x>", "no reply@x", "Tessera <no-reply@x>\r\nBcc: v@x", "<a@x>trailing"}) {
     auto r = address_of(from);
     EXPECT_FALSE(r) << from << " -> " << (r ? *r : "");
     if (!r) {

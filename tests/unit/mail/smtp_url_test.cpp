@@ -57,13 +57,30 @@ TEST(SmtpUrl, AcceptsNoCredentialsForARelayThatNeedsNone) {
 }
 
 TEST(SmtpUrl, RefusesWhatIsNotAnSmtpUrl) {
-  for (const char* url : {"", "mail.example.com", "http://mail.example.com", "smtp:/mail.example.com",
-                          "lmtp://mail.example.com", "smtp://", "smtp://:587", "smtp://user:pw@",
-                          "smtp://mail.example.com:", "smtp://mail.example.com:0", "smtp://mail.example.com:65536",
-                          "smtp://mail.example.com:58x", "smtp://mail.example.com:-1", "smtp://mail example.com",
-                          "smtp://mail.example.com?x=1", "smtp://mail.example.com#f", "smtp://[::1",
-                          "smtp://[]:25", "smtp://[::1]x", "smtp://mail.example.com/a/b", "smtp://user@host:587",
-                          "smtp://:pw@host:587", "smtp://user:@host:587", "smtp://mäil.example.com"}) {
+  for (const char* url : {"",
+                          "mail.example.com",
+                          "http://mail.example.com",
+                          "smtp:/mail.example.com",
+                          "lmtp://mail.example.com",
+                          "smtp://",
+                          "smtp://:587",
+                          "smtp://user:pw@",
+                          "smtp://mail.example.com:",
+                          "smtp://mail.example.com:0",
+                          "smtp://mail.example.com:65536",
+                          "smtp://mail.example.com:58x",
+                          "smtp://mail.example.com:-1",
+                          "smtp://mail example.com",
+                          "smtp://mail.example.com?x=1",
+                          "smtp://mail.example.com#f",
+                          "smtp://[::1",
+                          "smtp://[]:25",
+                          "smtp://[::1]x",
+                          "smtp://mail.example.com/a/b",
+                          "smtp://user@host:587",
+                          "smtp://:pw@host:587",
+                          "smtp://user:@host:587",
+                          "smtp://mäil.example.com"}) {
     const auto r = check_smtp_url(url);
     EXPECT_FALSE(r) << url;
     if (!r) {
@@ -81,9 +98,9 @@ TEST(SmtpUrl, AsksForAnEncodedAtSignInTheUserName) {
 }
 
 TEST(SmtpUrl, RefusesBrokenPercentEncodingWithoutShowingThePassword) {
-  for (const char* url : {"smtp://user:sec%zzret@host:587", "smtp://user:secret%4@host:587",
-                          "smtp://user:secret%@host:587", "smtp://user:sec%0Dret@host:587",
-                          "smtp://user:sec%00ret@host:587", "smtp://user:sec ret@host:587"}) {
+  for (const char* url :
+       {"smtp://user:sec%zzret@host:587", "smtp://user:secret%4@host:587", "smtp://user:secret%@host:587",
+        "smtp://user:sec%0Dret@host:587", "smtp://user:sec%00ret@host:587", "smtp://user:sec ret@host:587"}) {
     const auto r = check_smtp_url(url);
     ASSERT_FALSE(r) << url;
     EXPECT_EQ(r.error().detail.find("sec"), std::string::npos) << r.error().detail;
@@ -135,8 +152,7 @@ TEST(SmtpOptions, EachErrorNamesItsSettingForTheStartUpLine) {
 
 TEST(SmtpSender, RefusesToBeBuiltFromBadOptions) {
   SeededRandom random;
-  EXPECT_THROW(SmtpSender(SmtpOptions{"http://x", "a@b", "", std::chrono::seconds(5)}, random),
-               std::invalid_argument);
+  EXPECT_THROW(SmtpSender(SmtpOptions{"http://x", "a@b", "", std::chrono::seconds(5)}, random), std::invalid_argument);
 }
 
 TEST(SmtpSender, RefusesABadRecipientBeforeConnecting) {

@@ -42,8 +42,8 @@ TEST(Templates, BuiltInVerificationMailHasProductLinkEmailAndExpiry) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->to, "alice@example.com");
   EXPECT_EQ(m->subject, "Confirm your email for Tessera");
-  for (const char* s : {"https://auth.example.com/verify?token=abc&next=%2Faccount", "alice@example.com",
-                        "24 hours", "Tessera"}) {
+  for (const char* s :
+       {"https://auth.example.com/verify?token=abc&next=%2Faccount", "alice@example.com", "24 hours", "Tessera"}) {
     EXPECT_NE(m->text.find(s), std::string::npos) << s;
   }
   EXPECT_NE(m->html.find("href=\"https://auth.example.com/verify?token=abc&amp;next=%2Faccount\""), std::string::npos)
@@ -125,8 +125,9 @@ TEST_F(TemplateDir, AFileOverridesItsBuiltInAndTheOthersStay) {
   ASSERT_TRUE(t) << t.error().detail;
   const auto m = t->render("verify_email", vars(), "alice@example.com");
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->text,
-            "Hi alice@example.com, Tessera says: https://auth.example.com/verify?token=abc&next=%2Faccount (24 hours)\n");
+  EXPECT_EQ(
+      m->text,
+      "Hi alice@example.com, Tessera says: https://auth.example.com/verify?token=abc&next=%2Faccount (24 hours)\n");
   EXPECT_EQ(m->subject, "Confirm your email for Tessera");
   const auto r = t->render("reset_password", vars(), "alice@example.com");
   ASSERT_TRUE(r);

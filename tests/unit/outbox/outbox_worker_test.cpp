@@ -74,7 +74,8 @@ class ScriptedSender final : public mail::Sender {
   }
   std::size_t tries_to(const std::string& to) const {
     std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(std::count_if(tried_.begin(), tried_.end(), [&](const auto& m) { return m.to == to; }));
+    return static_cast<std::size_t>(
+        std::count_if(tried_.begin(), tried_.end(), [&](const auto& m) { return m.to == to; }));
   }
 
   std::function<void(const mail::Message&)> during;
@@ -364,9 +365,8 @@ TEST(OutboxWorker, AMailClaimedByACrashedSenderIsSentByAnotherAfterTheLease) {
   const auto id = s.only_mail_to("crash@example.com").id;
   // The crashed sender: claims with a 120 s lease and is never heard of again.
   const std::string crashed = "crashed-host:4242:abcdefgh";
-  auto claimed = s.db.store->write([&](domain::StoreTx& tx) {
-    return tx.claim_mail(s.clock.now(), s.clock.now() + 120s, crashed, 10);
-  });
+  auto claimed = s.db.store->write(
+      [&](domain::StoreTx& tx) { return tx.claim_mail(s.clock.now(), s.clock.now() + 120s, crashed, 10); });
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed->size(), 1u);
 
@@ -382,7 +382,8 @@ TEST(OutboxWorker, AMailClaimedByACrashedSenderIsSentByAnotherAfterTheLease) {
   EXPECT_EQ(s.sender.tries_to("crash@example.com"), 1u);
 
   // The crashed sender coming back late cannot undo or repeat that.
-  auto late = s.db.store->write([&](domain::StoreTx& tx) { return tx.mark_mail_failed(id, crashed, "late", s.clock.now()); });
+  auto late =
+      s.db.store->write([&](domain::StoreTx& tx) { return tx.mark_mail_failed(id, crashed, "late", s.clock.now()); });
   ASSERT_TRUE(late);
   EXPECT_FALSE(*late);
   EXPECT_EQ(s.row(id).state, MailState::sent);
@@ -500,7 +501,8 @@ TEST(OutboxWorker, TheDeliveriesOfABatchAreRecordedTogetherAfterItsLastMail) {
   std::vector<MailState> earlier_when_last_sent;
   s.sender.during = [&](const mail::Message& msg) {
     if (msg.to != "rec3@example.com") return;
-    for (const char* a : {"rec1@example.com", "rec2@example.com"}) earlier_when_last_sent.push_back(s.only_mail_to(a).state);
+    for (const char* a : {"rec1@example.com", "rec2@example.com"})
+      earlier_when_last_sent.push_back(s.only_mail_to(a).state);
   };
   auto w = s.worker();
   EXPECT_EQ(tried(w->run_once()), 3);

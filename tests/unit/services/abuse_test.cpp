@@ -22,7 +22,7 @@ TEST(RateLimiter, AllowsABurstThenRefusesWithRetryAfterThenRefills) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.code(), errc::rate_limited);
   EXPECT_EQ(refused.error().retry_after_s, 20);
-  EXPECT_TRUE(limiter.take(Limit::login_ip, "203.0.113.2"));  // another key is not affected
+  EXPECT_TRUE(limiter.take(Limit::login_ip, "203.0.113.2"));   // another key is not affected
   EXPECT_TRUE(limiter.take(Limit::signup_ip, "203.0.113.1"));  // nor another limit
   clock.advance(19s);
   EXPECT_FALSE(limiter.take(Limit::login_ip, "203.0.113.1"));
@@ -67,7 +67,8 @@ TEST(RateRules, ParseAndPrint) {
   EXPECT_EQ(r->count, 30);
   EXPECT_EQ(r->period, 60s);
   EXPECT_EQ(format_rate_rule(*r), "30/1m");
-  for (const char* bad : {"", "30", "/1m", "30/", "0/1m", "-1/1m", "30/1x", "30/0m", "x/1m", "30/8d", "30/99999999999999999d"}) {
+  for (const char* bad :
+       {"", "30", "/1m", "30/", "0/1m", "-1/1m", "30/1x", "30/0m", "x/1m", "30/8d", "30/99999999999999999d"}) {
     EXPECT_FALSE(parse_rate_rule(bad)) << bad;
   }
 }

@@ -1,6 +1,6 @@
 // Sign-up, login hardening and password change, over a real SQLite store.
-#include <gtest/gtest.h>
 #include <crypt.h>
+#include <gtest/gtest.h>
 
 #include "fixture.hpp"
 
@@ -113,13 +113,15 @@ TEST(Accounts, AnImportedBcryptHashLogsInAndIsReplacedByArgon2id) {
 TEST(Accounts, AnArgon2idHashOfAnOutdatedCostIsUpgradedOnLogin) {
   Services cheap(Services::default_settings(), crypto::Argon2Params{1024, 1});
   auto t = cheap.signup("upgrade@example.com");
-  const auto old_hash = (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
+  const auto old_hash =
+      (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
   // Same database, a server configured with a higher cost.
   crypto::PasswordHasher stronger(crypto::Argon2Params{4096, 2});
   domain::AccountService accounts(*cheap.db.store, *cheap.sessions, stronger, cheap.audit, cheap.settings,
                                   cheap.no_limits, *cheap.no_slowdown, cheap.no_mail, cheap.clock, cheap.random);
   ASSERT_TRUE(accounts.login("upgrade@example.com", IdentifierField::email, kGoodPassword, cheap.client));
-  const auto new_hash = (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
+  const auto new_hash =
+      (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;
   EXPECT_NE(new_hash, old_hash);
   EXPECT_FALSE(stronger.needs_rehash(new_hash));
 }

@@ -30,8 +30,9 @@ TEST(Defaults, TheConfigurationAndTheOptionStructsAgree) {
   EXPECT_EQ(argon.iterations, c.argon2_iterations);
 
   const domain::RateLimits limits;
-  const RateRule configured[] = {c.rate_limit_login_ip,       c.rate_limit_login_account, c.rate_limit_signup_ip,
-                                 c.rate_limit_email_recipient, c.rate_limit_email_ip,     c.rate_limit_refresh_session};
+  const RateRule configured[] = {c.rate_limit_login_ip,  c.rate_limit_login_account,
+                                 c.rate_limit_signup_ip, c.rate_limit_email_recipient,
+                                 c.rate_limit_email_ip,  c.rate_limit_refresh_session};
   ASSERT_EQ(std::size(configured), limits.rules.size());
   for (std::size_t i = 0; i < limits.rules.size(); ++i) {
     EXPECT_EQ(limits.rules[i].count, configured[i].count) << domain::to_string(static_cast<domain::Limit>(i));

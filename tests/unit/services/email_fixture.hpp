@@ -65,7 +65,9 @@ struct EmailServices : Services {
   std::string verification_token(std::string_view recipient) {
     return token_for(recipient, domain::mail_kind::kVerifyEmail);
   }
-  std::string reset_token(std::string_view recipient) { return token_for(recipient, domain::mail_kind::kResetPassword); }
+  std::string reset_token(std::string_view recipient) {
+    return token_for(recipient, domain::mail_kind::kResetPassword);
+  }
 
   // The email flows as the handlers call them.
   Result<domain::User> verify(std::string_view token) { return email->verify_email(token, client); }

@@ -140,7 +140,7 @@ TEST(EmailService, UnknownMalformedAndAlteredTokensAreRefused) {
   std::string flipped = token;
   flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
   for (const std::string& bad : {flipped, token.substr(1), token + "A", std::string(43, 'A'), std::string("x"),
-                                std::string(), std::string(4096, 'A')}) {
+                                 std::string(), std::string(4096, 'A')}) {
     EXPECT_EQ(code_of(s.verify(bad)), errc::invalid_one_time_token) << bad;
     EXPECT_EQ(code_of(s.email->check_verification(bad)), errc::invalid_one_time_token) << bad;
     EXPECT_EQ(code_of(s.reset(bad, kNewPassword)), errc::invalid_one_time_token) << bad;
@@ -279,7 +279,8 @@ TEST(EmailService, ResendSendsNothingForUnknownVerifiedOrDisabledAccounts) {
   s.clock.advance(2min);  // outside the resend interval: that is not why nothing is sent
   const auto before = s.mails().size();
   const int woken = s.notifier.queued;
-  for (const char* address : {"unknown@example.com", "verified@example.com", "disabled@example.com", "VERIFIED@example.com"}) {
+  for (const char* address :
+       {"unknown@example.com", "verified@example.com", "disabled@example.com", "VERIFIED@example.com"}) {
     EXPECT_TRUE(s.resend(address)) << address;
   }
   EXPECT_EQ(s.mails().size(), before);
@@ -404,7 +405,8 @@ TEST(EmailService, TheTokenTableHoldsOnlyHashes) {
   EmailServices s;
   auto t = s.signup("hashed@example.com");
   const auto token = s.verification_token("hashed@example.com");
-  auto row = s.db.store->read([&](domain::StoreTx& tx) { return tx.one_time_token(*domain::opaque_token_hash(token)); });
+  auto row =
+      s.db.store->read([&](domain::StoreTx& tx) { return tx.one_time_token(*domain::opaque_token_hash(token)); });
   ASSERT_TRUE(row);
   ASSERT_TRUE(*row);
   EXPECT_EQ((*row)->user_id, t.user.id);

@@ -28,7 +28,8 @@ namespace tessera::test {
 inline constexpr const char* kGoodPassword = "Tessera-Unit-Correct-Horse-42";
 
 struct Services {
-  explicit Services(domain::Settings s = default_settings(), crypto::Argon2Params argon = {4096, 1}) : settings(std::move(s)) {
+  explicit Services(domain::Settings s = default_settings(), crypto::Argon2Params argon = {4096, 1})
+      : settings(std::move(s)) {
     dir = std::filesystem::temp_directory_path() /
           ("tessera-services-" + std::to_string(getpid()) + "-" + std::to_string(++counter()));
     std::filesystem::create_directories(dir);
@@ -39,8 +40,8 @@ struct Services {
     keys = std::make_unique<domain::KeyRing>(domain::KeyRingOptions{}, clock, random);
     if (!keys->load_or_create(*db.store)) throw std::runtime_error("keys");
     tokens = std::make_unique<domain::AccessTokens>(settings, *keys, revocations, binding, clock, random);
-    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, no_limits, clock,
-                                                        random);
+    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings, no_limits,
+                                                        clock, random);
     hasher = std::make_unique<crypto::PasswordHasher>(argon);
     no_slowdown = std::make_unique<domain::LoginSlowdown>(*db.store, disabled_slowdown(), clock);
     accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, no_limits,
@@ -61,8 +62,9 @@ struct Services {
   void rebuild(domain::RateLimiter* accounts_limiter, domain::LoginSlowdown* slowdown,
                domain::RateLimiter* sessions_limiter) {
     accounts.reset();
-    sessions = std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings,
-                                                        sessions_limiter ? *sessions_limiter : no_limits, clock, random);
+    sessions =
+        std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings,
+                                                 sessions_limiter ? *sessions_limiter : no_limits, clock, random);
     accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings,
                                                         accounts_limiter ? *accounts_limiter : no_limits,
                                                         slowdown ? *slowdown : *no_slowdown, no_mail, clock, random);

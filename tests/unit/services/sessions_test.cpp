@@ -167,7 +167,8 @@ TEST(Sessions, UseKeepsASessionAliveUntilItsAbsoluteLifetime) {
 
 TEST(Sessions, GarbageAndUnknownTokensAreInvalid) {
   Services s;
-  for (const std::string& bad : {std::string(), std::string("x"), std::string(43, '!'), std::string(43, 'A'), std::string(5000, 'a')}) {
+  for (const std::string& bad :
+       {std::string(), std::string("x"), std::string(43, '!'), std::string(43, 'A'), std::string(5000, 'a')}) {
     EXPECT_EQ(s.sessions->refresh(bad, s.client).code(), errc::invalid_refresh_token) << bad.size();
   }
 }

@@ -24,8 +24,9 @@ TEST(StoredText, CleanDropsNulReplacesInvalidBytesAndCutsAtACharacter) {
 
 TEST(StoredText, AnAuditEntryIsCleanedAndBoundedBeforeAnyStoreSeesIt) {
   Services s;
-  auto e = s.audit.entry("login_failed", "u1", domain::ClientInfo{std::string("10.0.0.1\0", 9), std::string(100000, 'x')},
-                         std::string(5000, 'd') + "\xff");
+  auto e =
+      s.audit.entry("login_failed", "u1", domain::ClientInfo{std::string("10.0.0.1\0", 9), std::string(100000, 'x')},
+                    std::string(5000, 'd') + "\xff");
   auto recorded = s.db.store->write([&](domain::StoreTx& tx) { return s.audit.record(tx, e); });
   ASSERT_TRUE(recorded);
   auto page = s.db.store->read([](domain::StoreTx& tx) { return tx.list_audit(domain::AuditQuery{}); });

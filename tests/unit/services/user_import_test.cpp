@@ -40,7 +40,8 @@ std::string user(int i) {
 }
 
 TEST(UserImport, LinesAreTheSameWhereverTheChunksOfTheStreamEnd) {
-  const std::string text = "\xEF\xBB\xBF" + user(1) + "\r\n\n   \n" + user(2) + "\n" + "{bad\n" + user(3);  // no final newline
+  const std::string text =
+      "\xEF\xBB\xBF" + user(1) + "\r\n\n   \n" + user(2) + "\n" + "{bad\n" + user(3);  // no final newline
   for (std::size_t piece : {1u, 2u, 7u, 64u, 100000u}) {
     Importing s;
     const auto r = s.run(text, {}, piece);
