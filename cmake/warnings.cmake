@@ -5,6 +5,14 @@ target_compile_definitions(tessera_options INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION
   BOOST_BEAST_SEPARATE_COMPILATION
   BOOST_ASIO_NO_DEPRECATED)
+# The CI builds make every warning an error (CMAKE_COMPILE_WARNING_AS_ERROR in CMakePresets.json).
+# Two of GCC 12's flow warnings fire only inside Boost at -O2 (the asan build) and are false there:
+# -Wmismatched-new-delete on Asio's coroutine frames, which pair their own operator new and delete,
+# and -Wmaybe-uninitialized on Beast's parser reading a boost::optional it has just tested. They
+# stay warnings, shown in the log, rather than errors.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(tessera_options INTERFACE -Wno-error=mismatched-new-delete -Wno-error=maybe-uninitialized)
+endif()
 if(TESSERA_SANITIZE)
   target_compile_options(tessera_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
     -fno-sanitize-recover=undefined)

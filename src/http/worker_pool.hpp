@@ -117,7 +117,8 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F>>> WorkerPool::run(F
         // The handler moves into the task only once the task is accepted, so a refusal can
         // still complete it.
         std::optional<decltype(handler)> kept(std::move(handler));
-        const bool accepted = try_enqueue([&] {
+        // `this->`: clang does not count the implicit use inside a generic lambda (-Wunused-lambda-capture).
+        const bool accepted = this->try_enqueue([&] {
           return Task([ex, f = std::move(f), h = std::move(*kept)]() mutable {
             std::exception_ptr error;
             std::optional<R> value;
