@@ -15,7 +15,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   postgresql chromium clang libclang-rt-14-dev curl ca-certificates procps iproute2 openssl sqlite3
-  nginx python3-jwt python3-cryptography
+  nginx python3-jwt python3-cryptography clang-format-14 clang-tidy-14
 )
 
 want=("${BUILD_PACKAGES[@]}")

@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it (.ci/run): installs what is missing (Debian packages, npm
 # packages from the lock file), then three stages, each built under /tmp/tessera-build.lock:
 #
-#   debug  the debug build, and every test through CTest (arguments to this script go to this
-#          ctest, e.g. `scripts/test.sh -R e2e`)
+#   debug  the debug build, the source checks (scripts/lint.sh: clang-format on the tree,
+#          clang-tidy on what the last commit changed), and every test through CTest (arguments
+#          to this script go to this ctest, e.g. `scripts/test.sh -R e2e`)
 #   asan   the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer (the `asan`
 #          presets: unit, store contract and the black-box e2e files against the ASan binary)
 #   fuzz   the libFuzzer targets (the `fuzz` preset), each run for FUZZ_SECONDS (default 20)
@@ -48,7 +49,7 @@ build() {  # build PRESET [TARGET...]
   flock /tmp/tessera-build.lock cmake --build --preset "$preset" "${targets[@]}"
 }
 
-stage_debug() { build debug && ctest --preset debug -j2 "$@"; }
+stage_debug() { build debug && scripts/lint.sh build/debug && ctest --preset debug -j2 "$@"; }
 stage_asan() { build asan && ctest --preset asan -j2; }
 stage_fuzz() {
   build fuzz fuzz_jws fuzz_json_body fuzz_headers fuzz_config fuzz_http fuzz_user_lines &&
