@@ -16,7 +16,9 @@ int value_of(char c) {
 
 }  // namespace
 
-std::string encode(std::string_view bytes) {
+std::string encode(std::string_view bytes) { return encode(bytes, kAlphabet); }
+
+std::string encode(std::string_view bytes, std::string_view alphabet) {
   std::string out;
   out.reserve((bytes.size() * 8 + 4) / 5);
   std::uint32_t buffer = 0;
@@ -25,11 +27,11 @@ std::string encode(std::string_view bytes) {
     buffer = (buffer << 8) | static_cast<std::uint8_t>(ch);
     bits += 8;
     while (bits >= 5) {
-      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
+      out.push_back(alphabet[(buffer >> (bits - 5)) & 31]);
       bits -= 5;
     }
   }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  if (bits > 0) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
   return out;
 }
 

@@ -1,9 +1,8 @@
 #include "domain/recovery_code.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
 
+#include "crypto/base32.hpp"
 #include "crypto/digest.hpp"
 
 namespace tessera::domain {
@@ -23,20 +22,12 @@ std::optional<char> canonical_symbol(char c) {
 }  // namespace
 
 std::string new_recovery_code(Random& random) {
-  // 10 random bytes are 80 bits: 16 symbols of 5 bits each.
-  std::array<std::uint8_t, 10> bytes{};
-  random.fill(bytes);
+  // 10 random bytes are 80 bits: 16 symbols of 5 bits each, shown in groups of four.
+  const std::string symbols = crypto::base32::encode(random.bytes(kRecoveryCodeSymbols * 5 / 8), kAlphabet);
   std::string code;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const std::uint8_t b : bytes) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      if (!code.empty() && (code.size() + 1) % 5 == 0) code.push_back('-');
-      code.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
+  for (std::size_t i = 0; i < symbols.size(); i += 4) {
+    if (!code.empty()) code.push_back('-');
+    code += symbols.substr(i, 4);
   }
   return code;
 }

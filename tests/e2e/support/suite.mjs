@@ -19,8 +19,7 @@
 // bare `before`.
 import { before, after } from 'node:test';
 
-const declared = []; // { start, stop } in declaration order
-const readiness = new WeakMap(); // handle -> promise of its start
+const declared = []; // { handle, ready, start, stop } in declaration order
 
 // Declares a resource: `start()` resolves with its fields (copied into the handle), and
 // `stop(handle)` ends it. Returns the handle.
@@ -29,7 +28,6 @@ export function useForFile(start, stop) {
   let settle;
   const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
   ready.catch(() => {}); // a failed start is reported by the hook, not as an unhandled rejection
-  readiness.set(handle, ready);
   let started = false;
   if (declared.length === 0) {
     before(async () => {
@@ -45,6 +43,7 @@ export function useForFile(start, stop) {
     });
   }
   declared.push({
+    handle,
     ready,
     start: async () => {
       try {
@@ -64,9 +63,9 @@ export function useForFile(start, stop) {
 
 // Resolves once a declared handle's resource has started (for a declaration that needs it).
 export function ready(handle) {
-  const r = readiness.get(handle);
-  if (!r) throw new Error('ready() takes a handle returned by a use…() declaration');
-  return r;
+  const d = declared.find((x) => x.handle === handle);
+  if (!d) throw new Error('ready() takes a handle returned by a use…() declaration');
+  return d.ready;
 }
 
 // Runs `fn` once before the file's first test, after everything the file declared has started.
