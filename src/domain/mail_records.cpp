@@ -1,5 +1,6 @@
 #include "domain/one_time_token.hpp"
 #include "domain/outbox_mail.hpp"
+#include "domain/second_factor.hpp"
 
 namespace tessera::domain {
 
@@ -33,6 +34,14 @@ std::optional<MailState> parse_mail_state(std::string_view text) {
   if (text == "sending") return MailState::sending;
   if (text == "sent") return MailState::sent;
   if (text == "dead") return MailState::dead;
+  return std::nullopt;
+}
+
+std::string_view to_string(TotpStatus status) { return status == TotpStatus::active ? "active" : "pending"; }
+
+std::optional<TotpStatus> parse_totp_status(std::string_view text) {
+  if (text == "pending") return TotpStatus::pending;
+  if (text == "active") return TotpStatus::active;
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "domain/ids.hpp"
@@ -28,6 +29,13 @@ struct Session {
   std::string previous_token_hash;      // SHA-256 of its parent; empty before the first rotation
   std::optional<TimePoint> rotated_at;  // when the parent was rotated
   std::string successor_sealed;         // the current token, sealed under a key only the parent opens
+  // How the user proved who they are (issue 22), copied into every access token of the session:
+  // the assurance level, the RFC 8176 methods and when they were last proved. Set at login,
+  // raised only by a step-up (POST /auth/reauthenticate) or a confirmed factor; a refresh never
+  // changes them.
+  std::string aal = "aal1";
+  std::vector<std::string> amr{"pwd"};
+  TimePoint auth_time{};
 
   bool revoked() const { return revoked_at.has_value(); }
   bool expired(TimePoint now) const { return now >= idle_expires_at || now >= absolute_expires_at; }

@@ -27,11 +27,14 @@ class StoreTx : public UserRecords,
                 public OutboxRecords,
                 public SecretRecords,
                 public AuditRecords,
-                public ThrottleRecords {
+                public ThrottleRecords,
+                public SecondFactorRecords,
+                public MfaTicketRecords {
  public:
   // Housekeeping: deletes sessions expired or revoked before `before` (with their retired
   // tokens), one-time tokens expired or used before `before`, mails sent before `before`, login
-  // throttles whose last failure was before `before`, and revocation events that expired before
+  // throttles whose last failure was before `before`, TOTP factors left pending since before
+  // `before`, MFA tickets that expired before `now`, and revocation events that expired before
   // `now`. Returns the rows deleted (retired tokens, which go by cascade, are not counted).
   virtual Result<std::size_t> purge(TimePoint before, TimePoint now) = 0;
 };

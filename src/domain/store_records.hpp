@@ -23,6 +23,7 @@
 #include "domain/one_time_token.hpp"
 #include "domain/outbox_mail.hpp"
 #include "domain/revocation_event.hpp"
+#include "domain/second_factor.hpp"
 #include "domain/session.hpp"
 #include "domain/stored_key.hpp"
 #include "domain/user.hpp"
@@ -191,6 +192,53 @@ class ThrottleRecords {
   virtual Result<void> put_login_throttle(const LoginThrottle& throttle) = 0;
   // Forgets the throttle for a key (a successful login); no error when there is none.
   virtual Result<void> clear_login_throttle(std::string_view key) = 0;
+};
+
+// Second factors: the TOTP factor and the recovery codes of each user. The operations that
+// spend a code are compare-and-set statements, so of two concurrent uses of one code exactly one
+// succeeds, on any number of instances.
+class SecondFactorRecords {
+ public:
+  virtual ~SecondFactorRecords() = default;
+
+  // The user's TOTP factor, pending or active, if any.
+  virtual Result<std::optional<TotpFactor>> totp_factor(const UserId& user) = 0;
+  // Stores the user's factor, replacing the one the user had (a new enrolment).
+  virtual Result<void> put_totp_factor(const TotpFactor& factor) = 0;
+  // Makes the pending factor active with `step` spent, if it is still pending and `step` is
+  // later than its last one; false otherwise (confirmed meanwhile, or no pending factor).
+  virtual Result<bool> confirm_totp_factor(const UserId& user, std::int64_t step, TimePoint at) = 0;
+  // Spends `step` of the active factor if it is later than the last step spent; false when it
+  // is not (a replay, or a concurrent use of the same code that won), or there is no factor.
+  virtual Result<bool> use_totp_step(const UserId& user, std::int64_t step, TimePoint at) = 0;
+  // Removes the user's TOTP factor; false when there was none.
+  virtual Result<bool> delete_totp_factor(const UserId& user) = 0;
+
+  // Replaces the user's recovery codes by these keyed hashes (the old set stops working).
+  virtual Result<void> replace_recovery_codes(const UserId& user, std::span<const std::string> code_hashes,
+                                              TimePoint at) = 0;
+  // Marks the user's unused code with this hash used; false when it is unknown or used.
+  virtual Result<bool> use_recovery_code(const UserId& user, std::string_view code_hash, TimePoint at) = 0;
+  virtual Result<RecoveryCodeCount> recovery_code_count(const UserId& user) = 0;
+  // Removes every recovery code of the user; returns how many.
+  virtual Result<std::size_t> delete_recovery_codes(const UserId& user) = 0;
+};
+
+// Tickets of logins waiting for their second step.
+class MfaTicketRecords {
+ public:
+  virtual ~MfaTicketRecords() = default;
+
+  virtual Result<void> insert_mfa_ticket(const MfaTicket& ticket) = 0;
+  // The ticket with this hash, expired or not; locked until the transaction ends (PostgreSQL),
+  // so two uses of one ticket serialise.
+  virtual Result<std::optional<MfaTicket>> mfa_ticket(std::string_view ticket_hash) = 0;
+  // Counts a wrong code on the ticket; returns its failures now (errc::not_found: no ticket).
+  virtual Result<int> count_mfa_ticket_failure(std::string_view ticket_hash) = 0;
+  // Deletes the ticket (used, or dead); false when it was gone already.
+  virtual Result<bool> delete_mfa_ticket(std::string_view ticket_hash) = 0;
+  // Deletes every ticket of the user (their second factor changed); returns how many.
+  virtual Result<std::size_t> delete_mfa_tickets_of_user(const UserId& user) = 0;
 };
 
 }  // namespace tessera::domain

@@ -51,6 +51,7 @@ domain::Session make_session(const domain::User& user, int n, TimePoint created)
   s.ip = "192.0.2.7";
   s.generation = 0;
   s.token_hash = token_hash(n);
+  s.auth_time = created;
   return s;
 }
 
@@ -113,6 +114,9 @@ void expect_same(const domain::Session& expected, const domain::Session& actual)
   EXPECT_EQ(actual.previous_token_hash, expected.previous_token_hash);
   EXPECT_EQ(ms(actual.rotated_at), ms(expected.rotated_at));
   EXPECT_EQ(actual.successor_sealed, expected.successor_sealed);
+  EXPECT_EQ(actual.aal, expected.aal);
+  EXPECT_EQ(actual.amr, expected.amr);
+  EXPECT_EQ(ms(actual.auth_time), ms(expected.auth_time));
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }

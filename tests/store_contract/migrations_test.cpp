@@ -65,27 +65,44 @@ TEST_P(Migrations, ADatabaseAtVersionOneIsUpgradedKeepingItsAccountsAndSessions)
   // 2 and later back out by hand (plain SQL both backends accept). Each new migration must be
   // taken out here as well.
   ASSERT_OK(migrator().migrate());
+  // The account and session are written first, while the store's columns exist; taking the
+  // columns of later migrations out then leaves the session as version 1 had it.
+  const domain::User u = make_user(1, "ada@example.com");
+  insert(u);
+  domain::Session s = make_session(u, 1, at_ms(4'004));
+  s.aal = "aal2";
+  s.auth_time = at_ms(9'009);
+  insert(s);
   fixture().exec(
       "DROP TABLE one_time_tokens; DROP TABLE outbox; DROP TABLE secrets; DROP TABLE audit_log; DROP TABLE "
       "login_throttle; "
+      "DROP TABLE mfa_totp; DROP TABLE recovery_codes; DROP TABLE mfa_tickets; "
+      "ALTER TABLE sessions DROP COLUMN aal; ALTER TABLE sessions DROP COLUMN amr; "
+      "ALTER TABLE sessions DROP COLUMN auth_time; "
       "DELETE FROM schema_migrations WHERE version >= 2");
   auto v = migrator().current_version();
   ASSERT_OK(v);
   ASSERT_EQ(*v, 1);
-  const domain::User u = make_user(1, "ada@example.com");
-  insert(u);
-  insert(make_session(u, 1));
 
   auto ran = migrator().migrate();
   ASSERT_OK(ran);
   EXPECT_EQ(*ran, migrator().latest_version() - 1);
   EXPECT_TRUE(find_user(u.id).has_value());
-  EXPECT_TRUE(find_session(make_session(u, 1).id).has_value());
+  // It reads as a password login at the time it began.
+  const auto upgraded = find_session(s.id);
+  ASSERT_TRUE(upgraded.has_value());
+  EXPECT_EQ(upgraded->aal, "aal1");
+  EXPECT_EQ(upgraded->amr, std::vector<std::string>{"pwd"});
+  EXPECT_EQ(ms(upgraded->auth_time), 4'004);
   // The new tables work, and refer to the users that were there before.
   domain::OneTimeToken t = make_one_time_token(u, 1);
   EXPECT_OK(store().write([&](StoreTx& tx) { return tx.insert_one_time_token(t); }));
   EXPECT_OK(store().write([&](StoreTx& tx) { return tx.enqueue_mail(make_mail(&u, 1)); }));
   EXPECT_OK(store().write([&](StoreTx& tx) { return tx.insert_secret("outbox-key", "plain:x"); }));
+  domain::TotpFactor f;
+  f.user_id = u.id;
+  f.secret_sealed = "sealed";
+  EXPECT_OK(store().write([&](StoreTx& tx) { return tx.put_totp_factor(f); }));
 }
 
 TEST_P(Migrations, ADatabaseFromANewerBuildIsNotMigrated) {

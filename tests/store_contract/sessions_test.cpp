@@ -167,6 +167,24 @@ TEST_P(SessionStore, UpdateCanRevokeASession) {
   EXPECT_EQ(found->revoke_reason, "refresh_token_reused");
 }
 
+TEST_P(SessionStore, TheAssuranceOfASessionReadsBackAndAStepUpUpdatesIt) {
+  const User u = make_user(1, "ada@example.com");
+  insert(u);
+  Session s = make_session(u, 1);
+  EXPECT_EQ(s.aal, "aal1");
+  insert(s);
+  auto found = find_session(s.id);
+  ASSERT_TRUE(found.has_value());
+  expect_same(s, *found);
+  s.aal = "aal2";
+  s.amr = {"pwd", "otp", "mfa"};
+  s.auth_time = at_ms(90'007);
+  ASSERT_OK(store().transact(TxKind::write, [&](StoreTx& tx) { return tx.update_session(s); }));
+  found = find_session(s.id);
+  ASSERT_TRUE(found.has_value());
+  expect_same(s, *found);
+}
+
 TEST_P(SessionStore, UpdateOfAMissingSessionIsNotFound) {
   const User u = make_user(1, "ada@example.com");
   insert(u);

@@ -34,6 +34,17 @@ std::vector<std::string> decode_roles(std::string_view text) {
   return roles;
 }
 
+std::string encode_amr(const std::vector<std::string>& amr) {
+  std::string out;
+  for (const auto& m : amr) {
+    if (!out.empty()) out.push_back(' ');
+    out += m;
+  }
+  return out;
+}
+
+std::vector<std::string> decode_amr(std::string_view text) { return decode_roles(text); }
+
 std::string like_pattern(std::string_view text) {
   std::string p = "%";
   for (const char ch : text) {

@@ -16,6 +16,11 @@ namespace tessera::store {
 Result<std::string> encode_roles(std::vector<std::string> roles);
 std::vector<std::string> decode_roles(std::string_view text);
 
+// A session's authentication methods (RFC 8176 names) as one TEXT column, in their order,
+// separated by single spaces. Method names never hold whitespace.
+std::string encode_amr(const std::vector<std::string>& amr);
+std::vector<std::string> decode_amr(std::string_view text);
+
 // A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape character `\` in it
 // matching literally (used with ESCAPE '\').
 std::string like_pattern(std::string_view text);

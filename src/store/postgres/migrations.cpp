@@ -174,11 +174,54 @@ CREATE TABLE login_throttle (
 CREATE INDEX login_throttle_by_time ON login_throttle (last_failure_at);
 )sql";
 
+// Migration 5: second factors (issue 22). Sessions record how the user proved who they are;
+// sessions from before keep aal1 and "pwd", and read auth_time as their creation.
+constexpr const char* kSecondFactorSchema = R"sql(
+ALTER TABLE sessions ADD COLUMN aal TEXT NOT NULL DEFAULT 'aal1' CHECK (aal IN ('aal1', 'aal2'));
+ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';  -- RFC 8176 names, one space apart
+ALTER TABLE sessions ADD COLUMN auth_time BIGINT;
+
+-- One TOTP factor per user; last_step makes every code work once (compare-and-set).
+CREATE TABLE mfa_totp (
+  user_id       TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'active')),
+  secret_sealed BYTEA NOT NULL,
+  last_step     BIGINT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  confirmed_at  BIGINT,
+  last_used_at  BIGINT,
+  CHECK ((status = 'active') = (confirmed_at IS NOT NULL))
+);
+-- purge: enrolments never confirmed.
+CREATE INDEX mfa_totp_by_status ON mfa_totp (status, created_at);
+
+-- Recovery codes, as HMAC-SHA-256 under a server pepper (never the code).
+CREATE TABLE recovery_codes (
+  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  code_hash  BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  used_at    BIGINT,
+  PRIMARY KEY (user_id, code_hash)
+);
+
+-- Logins waiting for their second step, by the SHA-256 of the ticket.
+CREATE TABLE mfa_tickets (
+  ticket_hash BYTEA PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  failures    INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  created_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);
+CREATE INDEX mfa_tickets_by_user ON mfa_tickets (user_id);
+CREATE INDEX mfa_tickets_by_expiry ON mfa_tickets (expires_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, sessions, retired tokens, revocation events, signing keys", kInitialSchema},
     Migration{2, "one-time tokens, email outbox, server secrets", kMailSchema},
     Migration{3, "audit log", kAuditSchema},
     Migration{4, "login slow-down", kThrottleSchema},
+    Migration{5, "second factors: TOTP, recovery codes, MFA tickets, session assurance", kSecondFactorSchema},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

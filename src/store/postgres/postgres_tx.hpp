@@ -3,7 +3,7 @@
 // PostgresStore::transact(), on the connection lent for it, which already holds the transaction
 // open. The operations are defined by table: users.cpp, sessions.cpp, revocations.cpp,
 // signing_keys.cpp, one_time_tokens.cpp, outbox.cpp, secrets.cpp, audit.cpp, login_throttle.cpp,
-// purge.cpp.
+// second_factors.cpp, purge.cpp.
 //
 // Locks. Writers run at READ COMMITTED, where two transactions may read the same row and both
 // write it, the second overwriting the first. SQLite cannot do that (one writer at a time), and
@@ -92,6 +92,23 @@ class PostgresTx final : public domain::StoreTx {
   Result<std::optional<domain::LoginThrottle>> login_throttle(std::string_view key) override;
   Result<void> put_login_throttle(const domain::LoginThrottle& throttle) override;
   Result<void> clear_login_throttle(std::string_view key) override;
+
+  // Second factors and MFA tickets (second_factors.cpp)
+  Result<std::optional<domain::TotpFactor>> totp_factor(const domain::UserId& user) override;
+  Result<void> put_totp_factor(const domain::TotpFactor& factor) override;
+  Result<bool> confirm_totp_factor(const domain::UserId& user, std::int64_t step, TimePoint at) override;
+  Result<bool> use_totp_step(const domain::UserId& user, std::int64_t step, TimePoint at) override;
+  Result<bool> delete_totp_factor(const domain::UserId& user) override;
+  Result<void> replace_recovery_codes(const domain::UserId& user, std::span<const std::string> code_hashes,
+                                      TimePoint at) override;
+  Result<bool> use_recovery_code(const domain::UserId& user, std::string_view code_hash, TimePoint at) override;
+  Result<domain::RecoveryCodeCount> recovery_code_count(const domain::UserId& user) override;
+  Result<std::size_t> delete_recovery_codes(const domain::UserId& user) override;
+  Result<void> insert_mfa_ticket(const domain::MfaTicket& ticket) override;
+  Result<std::optional<domain::MfaTicket>> mfa_ticket(std::string_view ticket_hash) override;
+  Result<int> count_mfa_ticket_failure(std::string_view ticket_hash) override;
+  Result<bool> delete_mfa_ticket(std::string_view ticket_hash) override;
+  Result<std::size_t> delete_mfa_tickets_of_user(const domain::UserId& user) override;
 
   // Housekeeping (purge.cpp)
   Result<std::size_t> purge(TimePoint before, TimePoint now) override;

@@ -36,12 +36,14 @@ constexpr auto kByRetiredTokenLocked = sql_text("SELECT ", kSessionColumnsOfS,
 
 Result<void> PostgresTx::insert_session(const Session& s) {
   // A missing user is a foreign key violation, which the connection reports as not_found.
-  static constexpr auto kSql = sql_text("INSERT INTO sessions (", kSessionColumns,
-                                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
-  auto r =
-      c_.query(kSql.data(), s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at,
-               s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation,
-               Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed});
+  static constexpr auto kSql =
+      sql_text("INSERT INTO sessions (", kSessionColumns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+               "$17, $18)");
+  auto r = c_.query(kSql.data(), s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at,
+                    s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation,
+                    Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed},
+                    s.aal, encode_amr(s.amr), s.auth_time);
   if (!r) return std::move(r).error();
   return ok();
 }
@@ -63,10 +65,10 @@ Result<void> PostgresTx::update_session(const Session& s) {
   auto r = c_.query(
       "UPDATE sessions SET last_used_at = $1, idle_expires_at = $2, absolute_expires_at = $3, revoked_at = $4, "
       "revoke_reason = $5, user_agent = $6, ip = $7, generation = $8, token_hash = $9, previous_token_hash = $10, "
-      "rotated_at = $11, successor_sealed = $12 WHERE id = $13",
+      "rotated_at = $11, successor_sealed = $12, aal = $13, amr = $14, auth_time = $15 WHERE id = $16",
       s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip,
       s.generation, Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed},
-      s.id.str());
+      s.aal, encode_amr(s.amr), s.auth_time, s.id.str());
   if (!r) return std::move(r).error();
   if (r->affected() == 0) return make_error(errc::not_found, "", "postgres: update_session: no session " + s.id.str());
   return ok();

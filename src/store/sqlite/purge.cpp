@@ -1,5 +1,6 @@
 // Housekeeping: drops sessions nobody can use any more, one-time tokens nobody can use any more,
-// mails delivered long enough ago, login slow-downs long over, and revocation events that can no longer stop any token.
+// mails delivered long enough ago, login slow-downs long over, TOTP enrolments never confirmed,
+// second-step tickets expired, and revocation events that can no longer stop any token.
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace tessera::store::sqlite {
@@ -29,6 +30,11 @@ Result<std::size_t> SqliteTx::purge(TimePoint before, TimePoint now) {
     return std::move(r).error();
   }
   if (auto r = run("DELETE FROM login_throttle WHERE last_failure_at < ?1", before); !r) return std::move(r).error();
+  // Enrolments never confirmed, and logins that never came back for their second step.
+  if (auto r = run("DELETE FROM mfa_totp WHERE status = 'pending' AND created_at < ?1", before); !r) {
+    return std::move(r).error();
+  }
+  if (auto r = run("DELETE FROM mfa_tickets WHERE expires_at < ?1", now); !r) return std::move(r).error();
   if (auto r = run("DELETE FROM revocation_events WHERE expires_at < ?1", now); !r) return std::move(r).error();
   return static_cast<std::size_t>(deleted);
 }

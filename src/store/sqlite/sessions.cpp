@@ -37,13 +37,14 @@ constexpr auto kByRetiredToken = sql_text("SELECT ", kSessionColumnsOfS,
 }  // namespace
 
 Result<void> SqliteTx::insert_session(const Session& s) {
-  static constexpr auto kSql =
-      sql_text("INSERT INTO sessions (", kSessionColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  static constexpr auto kSql = sql_text("INSERT INTO sessions (", kSessionColumns,
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   auto st = c_.prepare(kSql.data());
   if (!st) return std::move(st).error();
   st->bind(s.id.str(), s.user_id.str(), s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at,
            s.revoked_at, s.revoke_reason, s.user_agent, s.ip, s.generation, Blob{s.token_hash},
-           BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed});
+           BlobOrNull{s.previous_token_hash}, s.rotated_at, BlobOrNull{s.successor_sealed}, s.aal, encode_amr(s.amr),
+           s.auth_time);
   if (auto r = st->run(); !r) return reference_error(*st, std::move(r).error(), "insert_session: no such user");
   return ok();
 }
@@ -65,11 +66,11 @@ Result<void> SqliteTx::update_session(const Session& s) {
   auto st = c_.prepare(
       "UPDATE sessions SET last_used_at = ?, idle_expires_at = ?, absolute_expires_at = ?, revoked_at = ?, "
       "revoke_reason = ?, user_agent = ?, ip = ?, generation = ?, token_hash = ?, previous_token_hash = ?, "
-      "rotated_at = ?, successor_sealed = ? WHERE id = ?");
+      "rotated_at = ?, successor_sealed = ?, aal = ?, amr = ?, auth_time = ? WHERE id = ?");
   if (!st) return std::move(st).error();
   st->bind(s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, s.user_agent, s.ip,
            s.generation, Blob{s.token_hash}, BlobOrNull{s.previous_token_hash}, s.rotated_at,
-           BlobOrNull{s.successor_sealed}, s.id.str());
+           BlobOrNull{s.successor_sealed}, s.aal, encode_amr(s.amr), s.auth_time, s.id.str());
   if (auto r = st->run(); !r) return std::move(r).error();
   if (st->changes() == 0) return make_error(errc::not_found, "", "sqlite: update_session: no session " + s.id.str());
   return ok();
