@@ -113,7 +113,10 @@ struct HotPath {
     std::vector<std::string> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      auto issued = issuer->issue(user, domain::SessionId(tessera::new_uuid(random)));
+      domain::Session session;
+      session.id = domain::SessionId(tessera::new_uuid(random));
+      session.auth_time = clock.now();
+      auto issued = issuer->issue(user, session);
       if (!issued) throw std::runtime_error("cannot issue an access token");
       out.push_back(std::move(issued->token));
     }

@@ -13,6 +13,8 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
+# QR codes of TOTP enrolments (api/qr_svg.cpp).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 
 find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)
 find_library(ZXCVBN_LIBRARY zxcvbn REQUIRED)

@@ -10,12 +10,12 @@ BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libargon2-dev libcrypt-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-  libzxcvbn-dev libutf8proc-dev libcli11-dev libtomlplusplus-dev
+  libzxcvbn-dev libutf8proc-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PACKAGES=(
   postgresql chromium clang libclang-rt-14-dev curl ca-certificates procps iproute2 openssl sqlite3
-  nginx python3-jwt python3-cryptography clang-format-14 clang-tidy-14
+  nginx python3-jwt python3-cryptography clang-format-14 clang-tidy-14 librsvg2-bin zbar-tools
 )
 
 want=("${BUILD_PACKAGES[@]}")

@@ -7,10 +7,12 @@
 namespace tessera::api {
 namespace {
 
-// The guards the query adds: `role` (repeatable; any of them will do) and `verified`.
+// The guards the query adds: `role` (repeatable; any of them will do), `verified`, and `aal`
+// (aal2: the token must come from a login or step-up with a second factor).
 struct CheckGuards {
   std::vector<std::string> roles;
   bool verified = false;
+  bool aal2 = false;
 };
 
 // Unknown parameters are refused rather than ignored: a proxy configured with `?roles=admin`
@@ -33,9 +35,12 @@ Result<CheckGuards> parse_guards(std::string_view query) {
       if (*value != "true" && *value != "false")
         return make_error(errc::invalid_request, "verified: write true or false");
       guards.verified = *value == "true";
+    } else if (key == "aal") {
+      if (*value != "aal1" && *value != "aal2") return make_error(errc::invalid_request, "aal: write aal1 or aal2");
+      guards.aal2 = *value == "aal2";
     } else {
       return make_error(errc::invalid_request, "query: unknown parameter " + header_value(key.substr(0, 40)) +
-                                                   "; /auth/check takes role and verified");
+                                                   "; /auth/check takes role, verified and aal");
     }
   }
   return guards;
@@ -71,6 +76,10 @@ http::Response check(http::Request& req) {
     if (!any) return http::problem(errc::forbidden);
   }
   if (guards->verified && !p.email_verified) return http::problem(errc::email_not_verified);
+  if (guards->aal2 && !p.has_aal2()) {
+    return http::problem(
+        make_error(errc::step_up_required, "This needs a login with a second factor.", "check: the token is " + p.aal));
+  }
 
   std::string roles;
   for (const auto& role : p.roles) {
@@ -84,6 +93,7 @@ http::Response check(http::Request& req) {
   r.with_header("X-Auth-Email-Verified", p.email_verified ? "true" : "false");
   r.with_header("X-Auth-Roles", std::move(roles));
   r.with_header("X-Auth-Session-Id", header_value(p.session_id.str()));
+  r.with_header("X-Auth-Aal", header_value(p.aal));
   if (!p.username.empty()) r.with_header("X-Auth-Username", header_value(p.username));
   r.no_store();
   return r;

@@ -5,10 +5,12 @@
 #include "api/check_handler.hpp"
 #include "api/email_handlers.hpp"
 #include "api/metrics_handler.hpp"
+#include "api/mfa_handlers.hpp"
 #include "api/openapi_handler.hpp"
 #include "api/resource_handlers.hpp"
 #include "api/static_files.hpp"
 #include "api/well_known_handlers.hpp"
+#include "http/problem.hpp"
 
 #include <memory>
 #include <string_view>
@@ -33,6 +35,13 @@ http::Router build_router(Services& s) {
   const auto with = [&s](http::Response (*f)(Services&, Request&)) {
     return [&s, f](Request& req) { return f(s, req); };
   };
+  // An admin handler, behind TESSERA_ADMIN_REQUIRE_AAL2 (the role guard has passed already).
+  const auto with_admin = [&s](http::Response (*f)(Services&, Request&)) {
+    return [&s, f](Request& req) {
+      if (auto r = admin_assurance(s, req); !r) return http::problem(r.error());
+      return f(s, req);
+    };
+  };
   const auto with_pages = [&s, files](http::Response (*f)(Services&, const StaticFiles&, Request&)) {
     return [&s, files, f](Request& req) { return f(s, *files, req); };
   };
@@ -49,6 +58,13 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/auth/sessions",               Guard::user(),          Lane::db,      with(list_sessions),   "The user's active sessions.");
   add(Method::delete_, "/auth/sessions/{id}",       Guard::user(),          Lane::db,      with(delete_session),  "End one of the user's sessions.");
   add(Method::post, "/auth/password",               Guard::user(),          Lane::hash,    with(change_password), "Change the password; revokes every other session.");
+  add(Method::post, "/auth/login/mfa",              Guard::anyone(),        Lane::db,      with(login_mfa),       "Second step of a login: the mfa_ticket with a TOTP or recovery code.");
+  add(Method::post, "/auth/reauthenticate",         Guard::user(),          Lane::hash,    with(reauthenticate),  "Prove it is you again (password, TOTP or recovery code): fresh auth_time, rotated refresh token.");
+  add(Method::get,  "/auth/mfa",                    Guard::user(),          Lane::db,      with(mfa_state),       "The user's second factors, recovery codes left, and the token's assurance.");
+  add(Method::post, "/auth/mfa/totp",               Guard::user(),          Lane::db,      with(enrol_totp),      "Start enrolling an authenticator app: secret, otpauth URI and QR code.");
+  add(Method::post, "/auth/mfa/totp/confirm",       Guard::user(),          Lane::db,      with(confirm_totp),    "Confirm the authenticator app with a code; answers tokens and the recovery codes.");
+  add(Method::delete_, "/auth/mfa/totp",            Guard::user(),          Lane::db,      with(remove_totp),     "Remove the authenticator app (step-up); revokes the other sessions.");
+  add(Method::post, "/auth/mfa/recovery-codes",     Guard::user(),          Lane::db,      with(regenerate_recovery_codes), "A new set of recovery codes (step-up); the old set stops working.");
   add(Method::get,  "/auth/check",                  Guard::user(),          Lane::network, check,                 "Verify an access token for a proxy or an app's API; 200 with X-Auth-* identity headers.");
 
   add(Method::get,  "/auth/verify-email",           Guard::anyone(),        Lane::db,      with_pages(verify_email_page), "The link in the verification mail: a confirm page (never uses the token).");
@@ -67,19 +83,20 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/data/verified",               Guard::verified(),      Lane::network, verified_data,         "Example resource: needs a verified email.");
 
   const Guard admin = Guard::with_role("admin");
-  add(Method::get,  "/admin/users",                 admin,                  Lane::db,      with(admin_list_users), "Users, searched (query) and paged (page, 50 a page).");
-  add(Method::get,  "/admin/users/{id}",            admin,                  Lane::db,      with(admin_get_user),  "One user.");
-  add(Method::patch, "/admin/users/{id}",           admin,                  Lane::db,      with(admin_update_user), "Change roles, disabled, email_verified.");
-  add(Method::delete_, "/admin/users/{id}",         admin,                  Lane::db,      with(admin_delete_user), "Delete a user and everything of theirs.");
-  add(Method::post, "/admin/users/{id}/revoke-sessions", admin,             Lane::db,      with(admin_revoke_sessions), "End every session of a user.");
+  add(Method::get,  "/admin/users",                 admin,                  Lane::db,      with_admin(admin_list_users), "Users, searched (query) and paged (page, 50 a page).");
+  add(Method::get,  "/admin/users/{id}",            admin,                  Lane::db,      with_admin(admin_get_user),  "One user.");
+  add(Method::patch, "/admin/users/{id}",           admin,                  Lane::db,      with_admin(admin_update_user), "Change roles, disabled, email_verified.");
+  add(Method::delete_, "/admin/users/{id}",         admin,                  Lane::db,      with_admin(admin_delete_user), "Delete a user and everything of theirs.");
+  add(Method::post, "/admin/users/{id}/revoke-sessions", admin,             Lane::db,      with_admin(admin_revoke_sessions), "End every session of a user.");
   {
-    http::Route import{Method::post, "/admin/users/import", admin, Lane::db, with(admin_import_users),
+    http::Route import{Method::post, "/admin/users/import", admin, Lane::db, with_admin(admin_import_users),
                        "Import users from NDJSON lines (existing, dry_run, atomic); answers the report."};
     import.body = http::BodyKind::ndjson;
     import.max_body_bytes = s.import_max_body_bytes;
     r.add(std::move(import));
   }
-  add(Method::get,  "/admin/audit",                 admin,                  Lane::db,      with(admin_audit),     "The audit log, filtered (user, event, since, until) and paged.");
+  add(Method::delete_, "/admin/users/{id}/mfa",     admin,                  Lane::db,      with_admin(admin_reset_mfa), "Remove a user's second factor and recovery codes; revokes every session.");
+  add(Method::get,  "/admin/audit",                 admin,                  Lane::db,      with_admin(admin_audit),     "The audit log, filtered (user, event, since, until) and paged.");
 
   add(Method::post, "/signup",                      Guard::anyone(),        Lane::hash,    with(legacy_signup),   "Seed 001 compatibility: sign up (201 or 409).");
   add(Method::post, "/login",                       Guard::anyone(),        Lane::hash,    with(legacy_login),    "Seed 001 compatibility: the access token as text/plain.");

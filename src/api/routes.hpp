@@ -6,6 +6,7 @@
 #include "domain/admin_service.hpp"
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
+#include "domain/mfa_service.hpp"
 #include "domain/session_service.hpp"
 #include "domain/user_import.hpp"
 #include "http/router.hpp"
@@ -21,6 +22,8 @@ struct Services {
   domain::EmailService* email = nullptr;
   domain::AdminService* admin = nullptr;
   domain::UserImporter* importer = nullptr;
+  domain::MfaService* mfa = nullptr;
+  bool admin_require_aal2 = true;  // TESSERA_ADMIN_REQUIRE_AAL2
   std::size_t import_max_body_bytes = 32 * 1024 * 1024;
   // Mails per state, for /metrics.
   std::function<Result<std::vector<std::pair<domain::MailState, std::int64_t>>>()> outbox_counts;

@@ -42,7 +42,7 @@ boost::json::object session_json(const domain::SessionView& view) {
 }
 
 http::Response token_response(const WebSettings& web, const http::Request& request, int status,
-                              const domain::TokenResponse& tokens) {
+                              const domain::TokenResponse& tokens, boost::json::object extra) {
   boost::json::object body{
       {"access_token", tokens.access_token},
       {"token_type", "Bearer"},
@@ -52,6 +52,8 @@ http::Response token_response(const WebSettings& web, const http::Request& reque
     body["refresh_token"] = tokens.refresh_token.reveal();
   }
   body["user"] = user_json(tokens.user);
+  body["aal"] = tokens.aal;
+  for (auto& [name, value] : extra) body[name] = std::move(value);
   auto r = http::Response::json(status, body);
   r.no_store();
   r.with_header("Set-Cookie", refresh_cookie(web, tokens.refresh_token.reveal()));

@@ -16,8 +16,9 @@ boost::json::object user_json(const domain::User& user);
 boost::json::object session_json(const domain::SessionView& view);
 
 // The token response (RFC 6749 §5.1 names) with the refresh cookie and no-store. A client that
-// sent `X-Tessera-Refresh: cookie-only` gets no refresh_token in the body.
+// sent `X-Tessera-Refresh: cookie-only` gets no refresh_token in the body. `extra` members are
+// added to the body (the recovery codes of a confirmed factor).
 http::Response token_response(const WebSettings& web, const http::Request& request, int status,
-                              const domain::TokenResponse& tokens);
+                              const domain::TokenResponse& tokens, boost::json::object extra = {});
 
 }  // namespace tessera::api

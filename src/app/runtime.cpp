@@ -19,6 +19,9 @@ domain::Settings settings_from(const config::Config& c) {
   s.require_verified = c.require_verified;
   s.password_min_length = c.password_min_length;
   s.password_min_score = c.password_min_score;
+  s.mfa_issuer = c.mfa_issuer.empty() ? c.product_name : c.mfa_issuer;
+  s.step_up_max_age = c.step_up_max_age;
+  s.admin_require_aal2 = c.admin_require_aal2;
   return s;
 }
 
@@ -94,9 +97,9 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   // The abuse controls first: the services take them as required collaborators.
   domain::RateLimits limits;
   limits.enabled = config.rate_limits;
-  limits.rules = {config.rate_limit_login_ip,  config.rate_limit_login_account,
-                  config.rate_limit_signup_ip, config.rate_limit_email_recipient,
-                  config.rate_limit_email_ip,  config.rate_limit_refresh_session};
+  limits.rules = {config.rate_limit_login_ip,        config.rate_limit_login_account, config.rate_limit_signup_ip,
+                  config.rate_limit_email_recipient, config.rate_limit_email_ip,      config.rate_limit_refresh_session,
+                  config.rate_limit_mfa_ip,          config.rate_limit_mfa_enrol};
   rt->limiter = std::make_unique<domain::RateLimiter>(limits, rt->clock);
   domain::SlowdownPolicy slowdown;
   slowdown.enabled = config.rate_limits;
@@ -118,9 +121,13 @@ Result<std::unique_ptr<Runtime>> build_runtime(const config::Config& config, Mig
   rt->email = std::make_unique<domain::EmailService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      email_settings, std::move(*outbox_key), *rt->limiter, rt->clock,
                                                      rt->random);
-  rt->accounts =
-      std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
-                                               *rt->limiter, *rt->slowdown, *rt->email, rt->clock, rt->random);
+  auto mfa_key = domain::server_secret(*rt->db.store, "mfa_key", config.master_key, rt->random);
+  if (!mfa_key) return startup_error("cannot load the MFA key", mfa_key.error());
+  rt->mfa = std::make_unique<domain::MfaService>(*rt->db.store, *rt->sessions, rt->audit, rt->settings, *mfa_key,
+                                                 *rt->limiter, *rt->email, rt->clock, rt->random);
+  rt->accounts = std::make_unique<domain::AccountService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit,
+                                                          rt->settings, *rt->limiter, *rt->slowdown, *rt->email,
+                                                          *rt->mfa, rt->clock, rt->random);
 
   rt->admin = std::make_unique<domain::AdminService>(*rt->db.store, *rt->sessions, *rt->hasher, rt->audit, rt->settings,
                                                      rt->clock, rt->random);

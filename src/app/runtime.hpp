@@ -1,7 +1,7 @@
 #pragma once
 // The object graph every command works with, built from the configuration in dependency
 // order: clock and randomness, the store, revocations, signing keys, tokens, the abuse controls,
-// sessions, passwords, email, accounts. `serve` adds the HTTP server on top; the CLI uses it directly.
+// sessions, passwords, email, second factors, accounts. `serve` adds the HTTP server on top; the CLI uses it directly.
 #include <memory>
 
 #include "config/config.hpp"
@@ -16,6 +16,7 @@
 #include "domain/email_service.hpp"
 #include "domain/key_ring.hpp"
 #include "domain/login_slowdown.hpp"
+#include "domain/mfa_service.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
 #include "domain/session_binding.hpp"
@@ -46,6 +47,7 @@ struct Runtime {
   std::unique_ptr<crypto::HashGate> hash_gate;  // hash_workers slots; outlives the hasher
   std::unique_ptr<crypto::PasswordHasher> hasher;
   std::unique_ptr<domain::EmailService> email;
+  std::unique_ptr<domain::MfaService> mfa;
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::AdminService> admin;
   std::unique_ptr<domain::UserImporter> importer;

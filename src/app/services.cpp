@@ -22,6 +22,8 @@ api::Services make_services(Runtime& rt, std::function<bool()> draining) {
   services.email = rt.email.get();
   services.admin = rt.admin.get();
   services.importer = rt.importer.get();
+  services.mfa = rt.mfa.get();
+  services.admin_require_aal2 = config.admin_require_aal2;
   services.import_max_body_bytes = config.import_max_body_bytes;
   services.outbox_counts = [&rt] { return rt.db.store->read([](domain::StoreTx& tx) { return tx.count_mail(); }); };
   services.keys = rt.keys.get();

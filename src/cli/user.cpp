@@ -168,6 +168,31 @@ void register_user(CLI::App& app, Context& ctx) {
 
   register_user_transfer(user, ctx);
 
+  // An account whose owner lost the authenticator and the recovery codes. The operator must
+  // have checked who is asking by other means first (docs/security.md).
+  auto* reset_mfa = user->add_subcommand(
+      "reset-mfa", "Remove a user's second factor and recovery codes; every session ends and the user is mailed");
+  reset_mfa->add_option("USER", target, "Email, username or id")->required();
+  reset_mfa->add_flag("--json", json, "Print the result as JSON");
+  reset_mfa->callback([&ctx] {
+    ctx.action = [&ctx]() -> int {
+      auto rt = ctx.runtime();
+      if (!rt) return kExitUsage;
+      auto found = rt->admin->find_user(target);
+      if (!found) return report(found.error());
+      auto removed = rt->mfa->reset(found->id, kCli);
+      if (!removed) return report(removed.error());
+      if (json) {
+        std::cout << boost::json::serialize(boost::json::object{{"user", found->id.str()}, {"removed", *removed}})
+                  << "\n";
+      } else {
+        std::cout << (*removed ? "second factor removed from " : "no second factor on ") << found->id.str()
+                  << "; every session ended\n";
+      }
+      return kExitOk;
+    };
+  });
+
   auto* del = user->add_subcommand("delete", "Delete a user and everything of theirs; their tokens stop at once");
   del->add_option("USER", target, "Email, username or id")->required();
   del->add_flag("--json", json, "Print the result as JSON");

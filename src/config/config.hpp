@@ -71,10 +71,17 @@ struct Config {
   RateRule rate_limit_email_recipient{5, seconds(3600)};
   RateRule rate_limit_email_ip{20, seconds(3600)};
   RateRule rate_limit_refresh_session{60, seconds(60)};
+  RateRule rate_limit_mfa_ip{30, seconds(60)};
+  RateRule rate_limit_mfa_enrol{10, seconds(3600)};
   int login_slowdown_after = 5;    // failed logins in a row before delays start
   seconds login_slowdown_max{60};  // the longest delay between two attempts
   bool require_verified = false;
   std::string verify_redirect;
+
+  // Second factors
+  std::string mfa_issuer;  // empty: product_name
+  seconds step_up_max_age{600};
+  bool admin_require_aal2 = true;
 
   // Email
   std::string smtp_url;

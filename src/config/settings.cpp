@@ -340,6 +340,10 @@ const std::vector<Setting>& table() {
     v.push_back(make("rate_limit_refresh_session", "60/1m", "refreshes allowed for one session",
                      rate_setting(&Config::rate_limit_refresh_session),
                      show_rate(&Config::rate_limit_refresh_session)));
+    v.push_back(make("rate_limit_mfa_ip", "30/1m", "second-step logins (a code after the password) from one client IP",
+                     rate_setting(&Config::rate_limit_mfa_ip), show_rate(&Config::rate_limit_mfa_ip)));
+    v.push_back(make("rate_limit_mfa_enrol", "10/1h", "authenticator-app enrolments of one account",
+                     rate_setting(&Config::rate_limit_mfa_enrol), show_rate(&Config::rate_limit_mfa_enrol)));
     v.push_back(make("login_slowdown_after", "5", "failed logins in a row for one account before it is slowed down",
                      int_setting(&Config::login_slowdown_after, 1, 1000), show_int(&Config::login_slowdown_after)));
     v.push_back(make("login_slowdown_max", "60s", "the longest wait a slowed-down account imposes between attempts",
@@ -347,6 +351,13 @@ const std::vector<Setting>& table() {
                      show_duration(&Config::login_slowdown_max)));
     v.push_back(make("require_verified", "false", "refuse login to accounts whose email is not verified",
                      bool_setting(&Config::require_verified), show_bool(&Config::require_verified)));
+    v.push_back(make("mfa_issuer", "(product_name)", "the issuer name authenticator apps show beside the account",
+                     string_setting(&Config::mfa_issuer), show_string(&Config::mfa_issuer)));
+    v.push_back(make("step_up_max_age", "10m",
+                     "how recent a second factor must be for a sensitive change (factors, password)",
+                     duration_setting(&Config::step_up_max_age, 30s, 24h), show_duration(&Config::step_up_max_age)));
+    v.push_back(make("admin_require_aal2", "true", "admins who have a second factor must have used it to call /admin",
+                     bool_setting(&Config::admin_require_aal2), show_bool(&Config::admin_require_aal2)));
     v.push_back(make("verify_redirect", "(none: a confirmation page)",
                      "where to send the browser after it verifies an email", string_setting(&Config::verify_redirect),
                      show_string(&Config::verify_redirect)));

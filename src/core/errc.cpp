@@ -23,6 +23,12 @@ std::string_view to_string(errc code) {
     case errc::csrf_rejected: return "csrf_rejected";
     case errc::account_exists: return "account_exists";
     case errc::weak_password: return "weak_password";
+    case errc::mfa_required: return "mfa_required";
+    case errc::invalid_mfa_code: return "invalid_mfa_code";
+    case errc::mfa_ticket_invalid: return "mfa_ticket_invalid";
+    case errc::step_up_required: return "step_up_required";
+    case errc::mfa_not_enabled: return "mfa_not_enabled";
+    case errc::mfa_already_enabled: return "mfa_already_enabled";
     case errc::rate_limited: return "rate_limited";
     case errc::overloaded: return "overloaded";
     case errc::database_unavailable: return "database_unavailable";

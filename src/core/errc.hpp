@@ -24,6 +24,12 @@ enum class errc {
   csrf_rejected,           // a browser request from an origin that is not allowed
   account_exists,          // signup for an email or username already taken
   weak_password,           // the password policy refused the password
+  mfa_required,            // the password was right; the account asks for its second factor
+  invalid_mfa_code,        // a second-factor code that is wrong, replayed or of a locked factor
+  mfa_ticket_invalid,      // a second-step ticket unknown, expired, used or dead after wrong codes
+  step_up_required,        // a sensitive change needs a recent second factor (POST /auth/reauthenticate)
+  mfa_not_enabled,         // the operation needs an active second factor and the account has none
+  mfa_already_enabled,     // enrolling a TOTP factor while one is active (remove it first)
   rate_limited,            // too many attempts; Retry-After says when to come back
   overloaded,              // the worker queue is full; Retry-After says when to come back
   database_unavailable,    // the database cannot be reached right now

@@ -22,10 +22,13 @@ struct Error {
   std::vector<std::string> reasons;
   // Seconds to wait, for rate_limited and overloaded (becomes Retry-After).
   int retry_after_s = 0;
+  // More members for the problem body: each name with its value already as JSON text (the
+  // second-step ticket of mfa_required and its methods).
+  std::vector<std::pair<std::string, std::string>> members;
 };
 
 inline Error make_error(errc code, std::string detail = {}, std::string reason = {}) {
-  return Error{code, std::move(detail), std::move(reason), {}, 0};
+  return Error{code, std::move(detail), std::move(reason), {}, 0, {}};
 }
 
 template <class T>

@@ -32,20 +32,31 @@ Result<Principal> principal_from(const boost::json::object& claims, const Sessio
   if (sub.empty() || sid.empty()) return token_error("missing_claim");
   p.user_id = UserId(std::move(sub));
   p.session_id = SessionId(std::move(sid));
+  // Each optional claim, when present, must have its type.
+  const auto strings = [&](std::string_view name, std::vector<std::string>& out) -> bool {
+    const auto* v = claims.if_contains(name);
+    if (v == nullptr) return true;
+    if (!v->is_array()) return false;
+    for (const auto& item : v->as_array()) {
+      if (!item.is_string()) return false;
+      out.emplace_back(item.as_string());
+    }
+    return true;
+  };
+  const auto integer = [&](std::string_view name, std::int64_t& out) -> bool {
+    const auto* v = claims.if_contains(name);
+    if (v == nullptr) return true;
+    if (!v->is_int64()) return false;
+    out = v->as_int64();
+    return true;
+  };
   if (const auto* v = claims.if_contains("email_verified")) {
     if (!v->is_bool()) return token_error("bad_claims");
     p.email_verified = v->as_bool();
   }
-  if (const auto* v = claims.if_contains("roles")) {
-    if (!v->is_array()) return token_error("bad_claims");
-    for (const auto& r : v->as_array()) {
-      if (!r.is_string()) return token_error("bad_claims");
-      p.roles.emplace_back(r.as_string());
-    }
-  }
-  if (const auto* v = claims.if_contains("ver")) {
-    if (!v->is_int64()) return token_error("bad_claims");
-    p.token_version = v->as_int64();
+  if (!strings("roles", p.roles) || !integer("ver", p.token_version) || !str("aal", p.aal) || !strings("amr", p.amr) ||
+      !integer("auth_time", p.auth_time)) {
+    return token_error("bad_claims");
   }
   // A session id of another user, or a version the subject was never at: the token was not
   // issued for this pairing, whatever key signed it.
@@ -63,7 +74,8 @@ AccessTokens::AccessTokens(const Settings& settings, const KeyRing& keys, const 
                            const SessionBinding& binding, const Clock& clock, Random& random)
     : settings_(settings), keys_(keys), revocations_(revocations), binding_(binding), clock_(clock), random_(random) {}
 
-Result<IssuedAccessToken> AccessTokens::issue(const User& user, const SessionId& session) {
+Result<IssuedAccessToken> AccessTokens::issue(const User& user, const Session& s) {
+  const SessionId& session = s.id;
   const auto& keys = keys_.current();
   const auto signer = keys.active();
   if (!signer) return make_error(errc::internal_error, "", "no active signing key");
@@ -84,6 +96,11 @@ Result<IssuedAccessToken> AccessTokens::issue(const User& user, const SessionId&
   claims["email_verified"] = user.email_verified;
   if (!user.username.empty()) claims["username"] = user.username;
   claims["ver"] = user.token_version;
+  claims["aal"] = s.aal;
+  boost::json::array amr;
+  for (const auto& m : s.amr) amr.emplace_back(m);
+  claims["amr"] = std::move(amr);
+  claims["auth_time"] = std::chrono::duration_cast<std::chrono::seconds>(s.auth_time.time_since_epoch()).count();
   claims["sid_bind"] = binding_.tag(user.id.str(), session.str(), user.token_version);
   auto token = crypto::sign_jwt(claims, *signer, "at+jwt");
   if (!token) return std::move(token).error();

@@ -1,7 +1,8 @@
 #pragma once
 // Short-lived JWT access tokens (SPEC §3): issued with the claims iss, sub, aud, exp, iat, jti,
-// sid, roles, email, email_verified, username, ver (the user's token version) and sid_bind
-// (domain/session_binding: the session belongs to the subject at that version), and verified on
+// sid, roles, email, email_verified, username, ver (the user's token version), sid_bind
+// (domain/session_binding: the session belongs to the subject at that version), and the
+// session's assurance: aal, amr (RFC 8176) and auth_time (OIDC Core §2); verified on
 // every guarded request: signature and claims by the fixed sequence of crypto/jws, the
 // binding, then revocation. The one JSON the domain touches is this claim set, because the
 // claims are the token.
@@ -24,6 +25,7 @@
 #include "domain/key_ring.hpp"
 #include "domain/principal.hpp"
 #include "domain/revocation_list.hpp"
+#include "domain/session.hpp"
 #include "domain/session_binding.hpp"
 #include "domain/settings.hpp"
 #include "domain/user.hpp"
@@ -40,8 +42,9 @@ class AccessTokens {
   AccessTokens(const Settings& settings, const KeyRing& keys, const RevocationList& revocations,
                const SessionBinding& binding, const Clock& clock, Random& random);
 
-  // A new access token for `user` in `session`, signed by the active key.
-  Result<IssuedAccessToken> issue(const User& user, const SessionId& session);
+  // A new access token for `user` in `session`, with the session's assurance, signed by the
+  // active key.
+  Result<IssuedAccessToken> issue(const User& user, const Session& session);
 
   // The principal a token proves (shared with the cache: no copy per request), or
   // errc::invalid_token whose reason names the failed check ("expired", "bad_signature",

@@ -1,6 +1,7 @@
 #include "domain/account_service.hpp"
 
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "domain/domain_metrics.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/password_policy.hpp"
@@ -10,6 +11,22 @@ namespace {
 
 bool is_bcrypt(std::string_view hash) { return hash.substr(0, 2) == "$2"; }
 
+// The 403 a login with a second factor ends in: the ticket and the methods ride on the problem.
+Error mfa_required(const MfaChallenge& challenge) {
+  auto e = make_error(errc::mfa_required, "", "login: second factor required");
+  std::string ticket, methods = "[";
+  json::append_quoted(ticket, challenge.ticket);
+  for (std::size_t i = 0; i < challenge.methods.size(); ++i) {
+    if (i) methods.push_back(',');
+    json::append_quoted(methods, challenge.methods[i]);
+  }
+  methods.push_back(']');
+  e.members = {{"mfa_ticket", std::move(ticket)},
+               {"expires_in", std::to_string(challenge.expires_in)},
+               {"methods", std::move(methods)}};
+  return e;
+}
+
 Error bad_credentials(std::string reason) {
   return make_error(errc::invalid_credentials, "Invalid email or password.", "login: " + std::move(reason));
 }
@@ -18,7 +35,8 @@ Error bad_credentials(std::string reason) {
 
 AccountService::AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher,
                                const AuditLog& audit, const Settings& settings, RateLimiter& limiter,
-                               LoginSlowdown& slowdown, AccountMail& mail, const Clock& clock, Random& random)
+                               LoginSlowdown& slowdown, AccountMail& mail, SecondFactorGate& second, const Clock& clock,
+                               Random& random)
     : store_(store),
       sessions_(sessions),
       hasher_(hasher),
@@ -28,7 +46,8 @@ AccountService::AccountService(Store& store, SessionService& sessions, const cry
       random_(random),
       limiter_(limiter),
       slowdown_(slowdown),
-      mail_(mail) {}
+      mail_(mail),
+      second_(second) {}
 
 Error AccountService::refused(Error error, std::string_view user_id, std::string_view identifier,
                               const ClientInfo& client) {
@@ -192,7 +211,9 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
   }
   const TimePoint now = clock_.now();
   std::optional<AuditEntry> audited;
-  auto opened = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
+  std::optional<MfaChallenge> challenge;
+  auto opened = store_.write([&](StoreTx& tx) -> Result<std::optional<std::pair<Session, SecretString>>> {
+    challenge.reset();  // a re-run after a conflict starts over
     auto fresh = tx.user_by_id(user.id);
     if (!fresh) return std::move(fresh).error();
     if (!*fresh) return bad_credentials("account deleted meanwhile");
@@ -206,6 +227,13 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
       if (auto r = tx.update_user(user); !r) return std::move(r).error();
     }
     if (auto r = slowdown_.succeeded(tx, throttle_key); !r) return std::move(r).error();
+    // The password was right; an account with a second factor gets a ticket, not a session.
+    auto second = second_.challenge(tx, user);
+    if (!second) return std::move(second).error();
+    if (*second) {
+      challenge = std::move(*second);
+      return std::optional<std::pair<Session, SecretString>>{};
+    }
     auto opened = sessions_.open(tx, user, client);
     if (!opened) return std::move(opened).error();
     auto a =
@@ -213,12 +241,60 @@ Result<TokenResponse> AccountService::login(std::string_view identifier, Identif
                                        "session " + opened->first.id.str() + (detail.empty() ? "" : "; " + detail)));
     if (!a) return std::move(a).error();
     audited = std::move(*a);
-    return opened;
+    return std::optional<std::pair<Session, SecretString>>(std::move(*opened));
   });
   if (!opened) return std::move(opened).error();
+  if (challenge) {
+    metrics::count_login("mfa_required");
+    return mfa_required(*challenge);
+  }
   if (audited) audit_.logged(*audited);
   metrics::count_login("success");
-  return sessions_.respond(user, opened->first, std::move(opened->second));
+  return sessions_.respond(user, (*opened)->first, std::move((*opened)->second));
+}
+
+Result<TokenResponse> AccountService::reauthenticate(const Principal& principal, std::string_view method,
+                                                     std::string_view secret, const ClientInfo& client) {
+  auto user = profile(principal.user_id);
+  if (!user) return std::move(user).error();
+  Assurance proof;
+  if (method == "password") {
+    auto has = second_.has_factor(user->id);
+    if (!has) return std::move(has).error();
+    if (*has) {
+      return make_error(errc::invalid_request,
+                        "method: this account has a second factor; reauthenticate with totp or recovery_code");
+    }
+    auto normalized = normalize_password(secret);
+    if (!normalized) return std::move(normalized).error();
+    auto matches = password_matches(secret, *normalized, user->password_hash);
+    if (!matches) return std::move(matches).error();
+    if (!*matches) {
+      audit_.record_alone(
+          store_, audit_.entry(audit_event::kLoginFailed, user->id.str(), client, "reauthenticate: wrong password"));
+      return make_error(errc::invalid_credentials, "The password is not correct.", "reauthenticate: wrong password");
+    }
+    proof = password_assurance();
+  } else if (const auto m = parse_mfa_method(method)) {
+    auto proved = second_.prove(*user, *m, secret, client);
+    if (!proved) return std::move(proved).error();
+    proof = std::move(*proved);
+  } else {
+    return make_error(errc::invalid_request, "method: write password, totp or recovery_code");
+  }
+  std::optional<AuditEntry> audited;
+  auto reproved = store_.write([&](StoreTx& tx) -> Result<std::pair<Session, SecretString>> {
+    auto r = sessions_.reprove(tx, principal.user_id, principal.session_id, proof);
+    if (!r) return std::move(r).error();
+    auto a = audit_.record(tx, audit_.entry(audit_event::kReauthenticated, user->id.str(), client,
+                                            "session " + r->first.id.str() + "; " + std::string(method)));
+    if (!a) return std::move(a).error();
+    audited = std::move(*a);
+    return r;
+  });
+  if (!reproved) return std::move(reproved).error();
+  audit_.logged(*audited);
+  return sessions_.respond(*user, reproved->first, std::move(reproved->second));
 }
 
 Result<User> AccountService::profile(const UserId& id) {
@@ -230,6 +306,7 @@ Result<User> AccountService::profile(const UserId& id) {
 
 Result<TokenResponse> AccountService::change_password(const Principal& principal, std::string_view current,
                                                       std::string_view next, const ClientInfo& client) {
+  if (auto r = second_.require_step_up(principal); !r) return std::move(r).error();
   if (current.empty()) return make_error(errc::invalid_request, "current_password: is required");
   if (next.empty()) return make_error(errc::invalid_request, "new_password: is required");
   auto current_norm = normalize_password(current);

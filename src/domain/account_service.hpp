@@ -14,6 +14,7 @@
 #include "domain/login_slowdown.hpp"
 #include "domain/principal.hpp"
 #include "domain/rate_limiter.hpp"
+#include "domain/second_factor_gate.hpp"
 #include "domain/session_service.hpp"
 #include "domain/settings.hpp"
 #include "domain/store.hpp"
@@ -46,17 +47,21 @@ class AccountService {
   // Every protection is a required collaborator, so a wiring mistake cannot silently turn one
   // off: `limiter` (sign-up per IP, login per IP and account) and `slowdown` (per account) limit
   // nothing when disabled, which is how tests that do not exercise them pass them; `mail`
-  // queues the verification mail at sign-up (EmailService; NoAccountMail in tests).
+  // queues the verification mail at sign-up (EmailService; NoAccountMail in tests); `second`
+  // decides whether a login needs a second step and a change a step-up (MfaService;
+  // NoSecondFactor in tests).
   AccountService(Store& store, SessionService& sessions, const crypto::PasswordHasher& hasher, const AuditLog& audit,
                  const Settings& settings, RateLimiter& limiter, LoginSlowdown& slowdown, AccountMail& mail,
-                 const Clock& clock, Random& random);
+                 SecondFactorGate& second, const Clock& clock, Random& random);
 
   // Creates the account and, unless verification is required first, its first session:
   // invalid_request, weak_password, account_exists.
   Result<SignupOutcome> signup(const SignupInput& input, const ClientInfo& client);
 
   // Password login: invalid_request (password over 256 bytes), invalid_credentials,
-  // account_disabled, email_not_verified.
+  // account_disabled, email_not_verified; mfa_required when the account has a second factor,
+  // the error's members carrying the ticket for POST /auth/login/mfa (no tokens: a caller that
+  // knows nothing of second factors fails closed).
   Result<TokenResponse> login(std::string_view identifier, IdentifierField field, std::string_view password,
                               const ClientInfo& client);
 
@@ -67,6 +72,14 @@ class AccountService {
   // the user is revoked, and a fresh session is opened for this client.
   Result<TokenResponse> change_password(const Principal& principal, std::string_view current, std::string_view next,
                                         const ClientInfo& client);
+
+  // POST /auth/reauthenticate: proves the user again on the caller's session — with the
+  // password (accounts without a second factor; with one, a password alone proves too little)
+  // or a second-factor code — so its auth_time is now, and rotates its refresh token with no
+  // grace. invalid_request (unknown method), invalid_credentials, invalid_mfa_code,
+  // rate_limited, invalid_token (the session ended).
+  Result<TokenResponse> reauthenticate(const Principal& principal, std::string_view method, std::string_view secret,
+                                       const ClientInfo& client);
 
  private:
   // A login identifier in its comparison form, and whether it is an email; nullopt when it
@@ -93,6 +106,7 @@ class AccountService {
   RateLimiter& limiter_;
   LoginSlowdown& slowdown_;
   AccountMail& mail_;
+  SecondFactorGate& second_;
 };
 
 }  // namespace tessera::domain

@@ -30,6 +30,16 @@ inline constexpr std::string_view kUserDeleted = "user_deleted";
 inline constexpr std::string_view kSessionsRevoked = "sessions_revoked";
 inline constexpr std::string_view kKeyRotated = "key_rotated";
 inline constexpr std::string_view kKeyRetired = "key_retired";
+// Second factors (issue 22).
+inline constexpr std::string_view kMfaEnrolmentStarted = "mfa_enrolment_started";
+inline constexpr std::string_view kMfaEnrolled = "mfa_enrolled";
+inline constexpr std::string_view kMfaDisabled = "mfa_disabled";
+inline constexpr std::string_view kMfaFailed = "mfa_failed";
+inline constexpr std::string_view kMfaLocked = "mfa_locked";
+inline constexpr std::string_view kRecoveryCodeUsed = "recovery_code_used";
+inline constexpr std::string_view kRecoveryCodesRegenerated = "recovery_codes_regenerated";
+inline constexpr std::string_view kMfaReset = "mfa_reset";
+inline constexpr std::string_view kReauthenticated = "reauthenticated";
 }  // namespace audit_event
 
 struct AuditEntry {

@@ -60,6 +60,21 @@ Result<void> EmailService::queue_token_mail(StoreTx& tx, const User& user, Token
   return ok();
 }
 
+Result<void> EmailService::queue_notice(StoreTx& tx, const User& user, std::string_view notice) {
+  if (user.email.empty()) return ok();
+  const TimePoint now = clock_.now();
+  OutboxMail mail;
+  mail.kind = std::string(mail_kind::kSecurityNotice);
+  mail.recipient = user.email;
+  mail.user_id = user.id;
+  mail.payload_sealed = crypto::seal(outbox_key_.reveal(), notice, random_);
+  mail.created_at = now;
+  mail.next_attempt_at = now;
+  auto id = tx.enqueue_mail(mail);
+  if (!id) return std::move(id).error();
+  return ok();
+}
+
 Result<void> EmailService::queue_verification(StoreTx& tx, const User& user) {
   if (user.email.empty() || user.email_verified) return ok();
   return queue_token_mail(tx, user, TokenPurpose::verify_email);

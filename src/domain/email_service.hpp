@@ -47,6 +47,22 @@ class NoAccountMail final : public AccountMail {
   void mail_committed() override {}
 };
 
+// What the second-factor flows need of mail: a security notice to the account's owner, queued in
+// the caller's transaction (nothing when the account has no email). EmailService sends;
+// NoNoticeMail is for unit tests, passed explicitly.
+class NoticeMail {
+ public:
+  virtual ~NoticeMail() = default;
+  virtual Result<void> queue_notice(StoreTx& tx, const User& user, std::string_view notice) = 0;
+  virtual void mail_committed() = 0;
+};
+
+class NoNoticeMail final : public NoticeMail {
+ public:
+  Result<void> queue_notice(StoreTx&, const User&, std::string_view) override { return ok(); }
+  void mail_committed() override {}
+};
+
 struct EmailSettings {
   std::chrono::seconds verification_ttl{24 * 3600};
   std::chrono::seconds reset_ttl{3600};
@@ -55,7 +71,7 @@ struct EmailSettings {
   std::chrono::seconds resend_interval{60};
 };
 
-class EmailService final : public AccountMail {
+class EmailService final : public AccountMail, public NoticeMail {
  public:
   // `limiter` limits mail requests per client IP and per recipient (429 for any address, so
   // they reveal nothing); a disabled one leaves only the resend interval.
@@ -68,6 +84,7 @@ class EmailService final : public AccountMail {
   void set_notifier(MailNotifier* notifier) { notifier_ = notifier; }
 
   Result<void> queue_verification(StoreTx& tx, const User& user) override;
+  Result<void> queue_notice(StoreTx& tx, const User& user, std::string_view notice) override;
   void mail_committed() override;
 
   // POST /auth/verify-email/resend: a fresh verification mail when the address belongs to an

@@ -26,6 +26,8 @@ std::optional<MailState> parse_mail_state(std::string_view text);
 namespace mail_kind {
 inline constexpr std::string_view kVerifyEmail = "verify_email";
 inline constexpr std::string_view kResetPassword = "reset_password";
+// A change to the account's protection; the payload is the sentence to show (no link).
+inline constexpr std::string_view kSecurityNotice = "security_notice";
 }  // namespace mail_kind
 
 struct OutboxMail {

@@ -17,6 +17,8 @@ std::string_view to_string(Limit limit) {
     case Limit::email_recipient: return "email_recipient";
     case Limit::email_ip: return "email_ip";
     case Limit::refresh_session: return "refresh_session";
+    case Limit::mfa_ip: return "mfa_ip";
+    case Limit::mfa_enrol: return "mfa_enrol";
   }
   return "unknown";
 }

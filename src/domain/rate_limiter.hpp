@@ -28,8 +28,10 @@ enum class Limit {
   email_recipient,  // verification and reset mails to one address
   email_ip,         // mail requests (resend, forgot) from one client IP
   refresh_session,  // refreshes of one session
+  mfa_ip,           // second-step logins (POST /auth/login/mfa) from one client IP
+  mfa_enrol,        // TOTP enrolments of one account
 };
-inline constexpr std::size_t kLimitCount = 6;
+inline constexpr std::size_t kLimitCount = 8;
 
 struct RateLimits {
   bool enabled = true;
@@ -40,6 +42,8 @@ struct RateLimits {
       {5, std::chrono::hours(1)},     // email_recipient
       {20, std::chrono::hours(1)},    // email_ip
       {60, std::chrono::minutes(1)},  // refresh_session
+      {30, std::chrono::minutes(1)},  // mfa_ip
+      {10, std::chrono::hours(1)},    // mfa_enrol
   }};
 };
 

@@ -40,7 +40,7 @@ SessionService::SessionService(Store& store, AccessTokens& tokens, RevocationLis
       limiter_(limiter) {}
 
 Result<std::pair<Session, SecretString>> SessionService::open(SessionRecords& tx, const User& user,
-                                                              const ClientInfo& client) {
+                                                              const ClientInfo& client, const Assurance& proof) {
   const TimePoint now = clock_.now();
   SecretString token = new_refresh_token(random_);
   Session s;
@@ -53,14 +53,45 @@ Result<std::pair<Session, SecretString>> SessionService::open(SessionRecords& tx
   s.user_agent = utf8::clean(client.user_agent, kMaxClientTextBytes);
   s.ip = utf8::clean(client.ip, kMaxClientTextBytes);
   s.token_hash = *refresh_token_hash(token.reveal());
+  s.aal = proof.aal;
+  s.amr = proof.amr;
+  s.auth_time = now;
   if (auto r = tx.insert_session(s); !r) return std::move(r).error();
   return std::make_pair(std::move(s), std::move(token));
 }
 
+Result<std::pair<Session, SecretString>> SessionService::reprove(StoreTx& tx, const UserId& user,
+                                                                 const SessionId& session, const Assurance& proof) {
+  const TimePoint now = clock_.now();
+  auto found = tx.session_by_id(session);
+  if (!found) return std::move(found).error();
+  if (!*found || (*found)->user_id != user || !(*found)->active(now)) {
+    return make_error(errc::invalid_token, "", "reprove: session not active");
+  }
+  Session s = std::move(**found);
+  SecretString next = new_refresh_token(random_);
+  // The old token is retired like any rotated one, so presenting it again is reuse; but no
+  // successor is kept for it and no grace applies: nothing from before the proof refreshes.
+  if (auto r = tx.retire_token(s.token_hash, s.id, s.generation, now); !r) return std::move(r).error();
+  s.previous_token_hash.clear();
+  s.successor_sealed.clear();
+  s.rotated_at.reset();
+  s.token_hash = *refresh_token_hash(next.reveal());
+  s.generation += 1;
+  s.last_used_at = now;
+  s.idle_expires_at = std::min(now + settings_.refresh_ttl, s.absolute_expires_at);
+  s.aal = proof.aal;
+  s.amr = proof.amr;
+  s.auth_time = now;
+  if (auto r = tx.update_session(s); !r) return std::move(r).error();
+  return std::make_pair(std::move(s), std::move(next));
+}
+
 Result<TokenResponse> SessionService::respond(const User& user, const Session& session, SecretString refresh_token) {
-  auto access = tokens_.issue(user, session.id);
+  auto access = tokens_.issue(user, session);
   if (!access) return std::move(access).error();
-  return TokenResponse{std::move(access->token), access->expires_in, std::move(refresh_token), user, session.id};
+  return TokenResponse{
+      std::move(access->token), access->expires_in, std::move(refresh_token), user, session.id, session.aal};
 }
 
 RevocationEvent SessionService::session_event(const SessionId& id) const {

@@ -12,6 +12,7 @@
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "domain/access_tokens.hpp"
+#include "domain/assurance.hpp"
 #include "domain/audit_log.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/revocation_list.hpp"
@@ -31,6 +32,8 @@ inline constexpr std::string_view kPasswordReset = "password_reset";
 inline constexpr std::string_view kReuse = "refresh_token_reused";
 inline constexpr std::string_view kDisabled = "account_disabled";
 inline constexpr std::string_view kAdmin = "revoked_by_admin";
+inline constexpr std::string_view kMfaChanged = "mfa_changed";  // a second factor added or removed
+inline constexpr std::string_view kMfaReset = "mfa_reset";      // an admin removed the second factor
 }  // namespace revoke_reason
 
 // A session as its owner sees it in GET /auth/sessions.
@@ -46,9 +49,18 @@ class SessionService {
   SessionService(Store& store, AccessTokens& tokens, RevocationList& revocations, const AuditLog& audit,
                  const Settings& settings, RateLimiter& limiter, const Clock& clock, Random& random);
 
-  // Opens a session for `user` inside the caller's transaction; returns it and its first
-  // refresh token.
-  Result<std::pair<Session, SecretString>> open(SessionRecords& tx, const User& user, const ClientInfo& client);
+  // Opens a session for `user` inside the caller's transaction, proved as `proof` says (now);
+  // returns it and its first refresh token.
+  Result<std::pair<Session, SecretString>> open(SessionRecords& tx, const User& user, const ClientInfo& client,
+                                                const Assurance& proof = password_assurance());
+
+  // Inside the caller's transaction: records a fresh proof on the caller's session (a step-up,
+  // or a factor just confirmed): its assurance becomes `proof`, auth_time now, and its refresh
+  // token is rotated with no grace, so no token from before the proof can refresh into it.
+  // Returns the session and its new refresh token; errc::invalid_token when the session is not
+  // active or not the user's.
+  Result<std::pair<Session, SecretString>> reprove(StoreTx& tx, const UserId& user, const SessionId& session,
+                                                   const Assurance& proof);
 
   // The token response for a session opened or rotated just now.
   Result<TokenResponse> respond(const User& user, const Session& session, SecretString refresh_token);

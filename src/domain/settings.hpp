@@ -18,6 +18,10 @@ struct Settings {
   bool require_verified = false;
   int password_min_length = 8;
   int password_min_score = 3;
+  // Second factors (issue 22).
+  std::string mfa_issuer = "Tessera";         // the issuer authenticator apps show
+  std::chrono::seconds step_up_max_age{600};  // how recent a second factor must be for a sensitive change
+  bool admin_require_aal2 = true;             // admins who have a factor need aal2 on /admin
 
   // How long an access token may outlive the moment it was revoked: its lifetime plus skew.
   std::chrono::seconds revocation_window() const { return access_ttl + leeway; }

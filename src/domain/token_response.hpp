@@ -21,6 +21,7 @@ struct TokenResponse {
   SecretString refresh_token;
   User user;
   SessionId session_id;
+  std::string aal = "aal1";  // the session's assurance level, shown beside the tokens
 };
 
 }  // namespace tessera::domain

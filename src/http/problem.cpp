@@ -25,6 +25,12 @@ int status_of(errc code) {
     case errc::payload_too_large: return 413;
     case errc::unsupported_media_type: return 415;
     case errc::weak_password: return 422;
+    case errc::mfa_required: return 403;
+    case errc::invalid_mfa_code: return 401;
+    case errc::mfa_ticket_invalid: return 401;
+    case errc::step_up_required: return 403;
+    case errc::mfa_not_enabled: return 409;
+    case errc::mfa_already_enabled: return 409;
     case errc::rate_limited: return 429;
     case errc::headers_too_large: return 431;
     case errc::internal_error: return 500;
@@ -77,6 +83,12 @@ std::string_view default_detail(errc code) {
     case errc::csrf_rejected: return "Cross-site requests are not allowed.";
     case errc::account_exists: return "An account with this email or username already exists.";
     case errc::weak_password: return "The password is too weak.";
+    case errc::mfa_required: return "A second factor is required.";
+    case errc::invalid_mfa_code: return "The code is not valid.";
+    case errc::mfa_ticket_invalid: return "The login has expired. Enter your password again.";
+    case errc::step_up_required: return "Confirm it is you with your second factor first.";
+    case errc::mfa_not_enabled: return "This account has no second factor.";
+    case errc::mfa_already_enabled: return "This account already has an authenticator app. Remove it first.";
     case errc::rate_limited: return "Too many attempts. Try again later.";
     case errc::overloaded: return "The server is busy. Try again shortly.";
     case errc::database_unavailable: return "The service is temporarily unavailable.";
@@ -112,6 +124,12 @@ Response problem(const Error& error) {
       json::append_quoted(body, error.reasons[i]);
     }
     body.push_back(']');
+  }
+  for (const auto& [name, value] : error.members) {
+    body.push_back(',');
+    json::append_quoted(body, name);
+    body.push_back(':');
+    body += value;
   }
   body.push_back('}');
 

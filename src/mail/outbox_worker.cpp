@@ -78,6 +78,14 @@ std::chrono::seconds OutboxWorker::backoff(int attempts) const {
 Result<Message> OutboxWorker::render(const domain::OutboxMail& mail) const {
   auto token = email_.open_payload(mail.payload_sealed);
   if (!token) return std::move(token).error();
+  if (mail.kind == domain::mail_kind::kSecurityNotice) {
+    // The payload is the notice itself; no link.
+    MailVars vars;
+    vars.product = options_.product;
+    vars.email = mail.recipient;
+    vars.notice = std::string(token->reveal());
+    return templates_.render(mail.kind, vars, mail.recipient);
+  }
   const bool verify = mail.kind == domain::mail_kind::kVerifyEmail;
   MailVars vars;
   vars.product = options_.product;

@@ -13,9 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 2> kKinds = {"verify_email", "reset_password"};
+constexpr std::array<std::string_view, 3> kKinds = {"verify_email", "reset_password", "security_notice"};
 constexpr std::array<std::string_view, 3> kParts = {"subject", "txt", "html"};
-constexpr std::array<std::string_view, 4> kPlaceholders = {"product", "link", "email", "expires"};
+constexpr std::array<std::string_view, 5> kPlaceholders = {"product", "link", "email", "expires", "notice"};
 
 // The built-ins: short, friendly, plain. The HTML has no CSS, scripts or remote images (mail
 // clients block them, and they would tell a tracker when the mail is opened).
@@ -71,8 +71,31 @@ constexpr std::string_view kResetHtml =
     "<p>{{product}}</p>\n"
     "</body>\n"
     "</html>\n";
-constexpr std::array<std::string_view, 6> kBuiltIn = {kVerifySubject, kVerifyText, kVerifyHtml,
-                                                      kResetSubject,  kResetText,  kResetHtml};
+// A change to the account's protection (a second factor added or removed, a recovery code
+// used): the owner hears of it, so a change they did not make does not go unnoticed.
+constexpr std::string_view kNoticeSubject = "Security notice for your {{product}} account";
+constexpr std::string_view kNoticeText =
+    "Hello,\n"
+    "\n"
+    "{{notice}}\n"
+    "\n"
+    "If this was you, there is nothing to do. If it was not, change your password and contact us at once.\n"
+    "\n"
+    "{{product}}\n";
+constexpr std::string_view kNoticeHtml =
+    "<!DOCTYPE html>\n"
+    "<html lang=\"en\">\n"
+    "<head><meta charset=\"utf-8\"><title>Security notice for your {{product}} account</title></head>\n"
+    "<body>\n"
+    "<p>Hello,</p>\n"
+    "<p>{{notice}}</p>\n"
+    "<p>If this was you, there is nothing to do. If it was not, change your password and contact us at once.</p>\n"
+    "<p>{{product}}</p>\n"
+    "</body>\n"
+    "</html>\n";
+constexpr std::array<std::string_view, 9> kBuiltIn = {kVerifySubject, kVerifyText, kVerifyHtml,
+                                                      kResetSubject,  kResetText,  kResetHtml,
+                                                      kNoticeSubject, kNoticeText, kNoticeHtml};
 
 constexpr std::string_view kBuiltInSource = "built-in";
 
@@ -131,7 +154,8 @@ Result<Templates::Parsed> Templates::parse(std::string_view text, const std::str
     for (auto p : kPlaceholders) known = known || p == name;
     if (!known) {
       const std::string shown = name.size() > 40 ? std::string(name.substr(0, 40)) + "..." : std::string(name);
-      return fail("unknown placeholder {{" + shown + "}}; use {{product}}, {{link}}, {{email}} or {{expires}}");
+      return fail("unknown placeholder {{" + shown +
+                  "}}; use {{product}}, {{link}}, {{email}}, {{expires}} or {{notice}}");
     }
     out.pieces.push_back({true, std::string(name)});
     pos = close + 2;
@@ -147,10 +171,11 @@ std::string Templates::expand(const Parsed& t, const MailVars& vars, bool html) 
       out += piece.text;
       continue;
     }
-    const std::string& value = piece.text == "product" ? vars.product
-                               : piece.text == "link"  ? vars.link
-                               : piece.text == "email" ? vars.email
-                                                       : vars.expires;
+    const std::string& value = piece.text == "product"   ? vars.product
+                               : piece.text == "link"    ? vars.link
+                               : piece.text == "email"   ? vars.email
+                               : piece.text == "expires" ? vars.expires
+                                                         : vars.notice;
     if (html) {
       html::append_escaped(out, value);
     } else {

@@ -18,6 +18,7 @@ struct MailVars {
   std::string link;     // {{link}}: the verification or reset URL
   std::string email;    // {{email}}: the recipient
   std::string expires;  // {{expires}}: how long the link works, e.g. "24 hours"
+  std::string notice;   // {{notice}}: what changed, in a security notice
 };
 
 // Template files are a few kilobytes; anything larger is the wrong file.
@@ -27,13 +28,14 @@ class Templates {
  public:
   // The built-in templates, each replaced by a file in `dir` when it exists (empty dir = built-ins
   // only): verify_email.subject, verify_email.txt, verify_email.html, reset_password.subject,
-  // reset_password.txt, reset_password.html. Placeholders {{product}}, {{link}}, {{email}},
-  // {{expires}} (spaces inside the braces allowed). A missing directory, a file that cannot be
+  // reset_password.txt, reset_password.html, security_notice.subject, security_notice.txt,
+  // security_notice.html. Placeholders {{product}}, {{link}}, {{email}}, {{expires}}, {{notice}}
+  // (spaces inside the braces allowed). A missing directory, a file that cannot be
   // read, is not UTF-8, is too large, has an unknown or unclosed placeholder, or a subject of more
   // than one line is an error naming the file (start-up fails).
   static Result<Templates> load(const std::string& dir);
 
-  // The mail of `kind` ("verify_email" or "reset_password") for `to`. Values are inserted as they
+  // The mail of `kind` ("verify_email", "reset_password" or "security_notice") for `to`. Values are inserted as they
   // are in the subject and text, HTML-escaped in the HTML. invalid_request for an unknown kind.
   Result<Message> render(std::string_view kind, const MailVars& vars, std::string to) const;
 
@@ -51,8 +53,8 @@ class Templates {
     std::vector<Piece> pieces;
     std::string source;
   };
-  // subject, txt, html for verify_email, then for reset_password.
-  std::array<Parsed, 6> parsed_;
+  // subject, txt, html for verify_email, then for reset_password, then for security_notice.
+  std::array<Parsed, 9> parsed_;
 
   static Result<Parsed> parse(std::string_view text, const std::string& source, bool subject);
   static std::string expand(const Parsed& t, const MailVars& vars, bool html);

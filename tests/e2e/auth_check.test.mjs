@@ -168,7 +168,7 @@ test('?verified=true answers 403 email_not_verified until the email is verified'
 
 test('an unknown or malformed guard is 400, so a mistyped proxy configuration fails closed', async () => {
   const s = await signup(api);
-  for (const q of ['?roles=admin', '?verified=yes', '?role=', '?role', '?aal=aal2', '?role=%zz']) {
+  for (const q of ['?roles=admin', '?verified=yes', '?role=', '?role', '?aal=aal3', '?role=%zz']) {
     assertProblem(await check(s.access, q), 400, 'invalid_request');
   }
 });

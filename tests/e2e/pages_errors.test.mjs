@@ -38,6 +38,8 @@ const STATUS = {
   not_found: 404, method_not_allowed: 405, missing_token: 401, invalid_token: 401, invalid_credentials: 401,
   invalid_refresh_token: 401, refresh_token_reused: 401, forbidden: 403, account_disabled: 403,
   email_not_verified: 403, csrf_rejected: 403, account_exists: 409, weak_password: 422, rate_limited: 429,
+  mfa_required: 403, invalid_mfa_code: 401, mfa_ticket_invalid: 401, step_up_required: 403, mfa_not_enabled: 409,
+  mfa_already_enabled: 409,
   overloaded: 503, database_unavailable: 503, internal_error: 500,
 };
 

@@ -20,7 +20,8 @@ test('signup with a JSON email and password answers 201 with a complete token re
   const email = uniqueEmail('json');
   const res = await api.post('/auth/signup', { json: { email, password: GOOD_PASSWORD } });
   const b = assertTokenResponse(res, 201);
-  assert.deepEqual(Object.keys(b).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type', 'user']);
+  assert.deepEqual(Object.keys(b).sort(), ['aal', 'access_token', 'expires_in', 'refresh_token', 'token_type', 'user']);
+  assert.equal(b.aal, 'aal1');
   assert.equal(b.expires_in, 900, 'the default access TTL is 15m');
   assert.equal(b.user.email, email);
   assert.equal(b.user.username, null);

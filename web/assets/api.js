@@ -45,6 +45,12 @@ const MESSAGES = {
   headers_too_large: 'The request was too large. Clear this site\'s cookies and try again.',
   unsupported_media_type: 'The request was refused. Reload the page and try again.',
   method_not_allowed: 'The request was refused. Reload the page and try again.',
+  mfa_required: 'Enter the code from your authenticator app.',
+  invalid_mfa_code: 'That code is not right, or was used already. Enter the current code from your app.',
+  mfa_ticket_invalid: 'The login took too long or had too many wrong codes. Enter your password again.',
+  step_up_required: 'Confirm it is you first: enter a code from your authenticator app.',
+  mfa_not_enabled: 'Set up an authenticator app first.',
+  mfa_already_enabled: 'An authenticator app is already set up. Remove it first to set up another.',
   network_error: 'Could not reach the server. Check your connection and try again.',
   bad_response: 'The server sent an answer this page does not understand. Try again later.',
 };

@@ -17,13 +17,15 @@ std::string header(const http::Response& r, std::string_view name) {
   return it == r.headers.end() ? std::string("<absent>") : it->second;
 }
 
-http::Response checked(std::string_view query, std::vector<std::string> roles = {"user"}, bool verified = false) {
+http::Response checked(std::string_view query, std::vector<std::string> roles = {"user"}, bool verified = false,
+                       std::string aal = "aal1") {
   auto p = std::make_shared<domain::Principal>();
   p->user_id = domain::UserId("6f1c0b7e-0000-4000-8000-000000000001");
   p->session_id = domain::SessionId("9c35053a-0000-4000-8000-000000000002");
   p->email = "ada@example.com";
   p->email_verified = verified;
   p->roles = std::move(roles);
+  p->aal = std::move(aal);
   http::Request req;
   req.query = query;
   req.principal = p;
@@ -64,8 +66,19 @@ TEST(AuthCheck, VerifiedTrueNeedsAVerifiedEmail) {
   EXPECT_EQ(checked("verified=false").status, 200);
 }
 
+TEST(AuthCheck, Aal2NeedsATokenFromASecondFactorAndTheLevelIsAHeader) {
+  const auto weak = checked("aal=aal2");
+  EXPECT_EQ(weak.status, 403);
+  EXPECT_EQ(weak.error_code, "step_up_required");
+  const auto strong = checked("aal=aal2", {"user"}, false, "aal2");
+  EXPECT_EQ(strong.status, 200);
+  EXPECT_EQ(header(strong, "X-Auth-Aal"), "aal2");
+  EXPECT_EQ(checked("aal=aal1").status, 200);
+  EXPECT_EQ(header(checked(""), "X-Auth-Aal"), "aal1");
+}
+
 TEST(AuthCheck, UnknownOrMalformedGuardsAreBadRequests) {
-  for (const char* q : {"roles=admin", "verified=yes", "role=", "role", "role=%zz", "aal=aal2"}) {
+  for (const char* q : {"roles=admin", "verified=yes", "role=", "role", "role=%zz", "aal=aal3", "aal="}) {
     const auto r = checked(q);
     EXPECT_EQ(r.status, 400) << q;
     EXPECT_EQ(r.error_code, "invalid_request") << q;

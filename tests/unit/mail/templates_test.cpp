@@ -133,7 +133,7 @@ TEST_F(TemplateDir, AFileOverridesItsBuiltInAndTheOthersStay) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->subject, "Tessera: new password") << "the file's final newline is not part of the subject";
   const auto sources = t->sources();
-  ASSERT_EQ(sources.size(), 6u);
+  ASSERT_EQ(sources.size(), 9u);
   EXPECT_EQ(sources[0], "built-in");
   EXPECT_EQ(sources[1], (dir_ / "verify_email.txt").string());
   EXPECT_EQ(sources[3], (dir_ / "reset_password.subject").string());

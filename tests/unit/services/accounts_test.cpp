@@ -118,7 +118,8 @@ TEST(Accounts, AnArgon2idHashOfAnOutdatedCostIsUpgradedOnLogin) {
   // Same database, a server configured with a higher cost.
   crypto::PasswordHasher stronger(crypto::Argon2Params{4096, 2});
   domain::AccountService accounts(*cheap.db.store, *cheap.sessions, stronger, cheap.audit, cheap.settings,
-                                  cheap.no_limits, *cheap.no_slowdown, cheap.no_mail, cheap.clock, cheap.random);
+                                  cheap.no_limits, *cheap.no_slowdown, cheap.no_mail, cheap.no_second_factor,
+                                  cheap.clock, cheap.random);
   ASSERT_TRUE(accounts.login("upgrade@example.com", IdentifierField::email, kGoodPassword, cheap.client));
   const auto new_hash =
       (*cheap.db.store->read([&](domain::StoreTx& tx) { return tx.user_by_id(t.user.id); }))->password_hash;

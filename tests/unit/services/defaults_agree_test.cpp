@@ -30,9 +30,9 @@ TEST(Defaults, TheConfigurationAndTheOptionStructsAgree) {
   EXPECT_EQ(argon.iterations, c.argon2_iterations);
 
   const domain::RateLimits limits;
-  const RateRule configured[] = {c.rate_limit_login_ip,  c.rate_limit_login_account,
-                                 c.rate_limit_signup_ip, c.rate_limit_email_recipient,
-                                 c.rate_limit_email_ip,  c.rate_limit_refresh_session};
+  const RateRule configured[] = {c.rate_limit_login_ip,        c.rate_limit_login_account, c.rate_limit_signup_ip,
+                                 c.rate_limit_email_recipient, c.rate_limit_email_ip,      c.rate_limit_refresh_session,
+                                 c.rate_limit_mfa_ip,          c.rate_limit_mfa_enrol};
   ASSERT_EQ(std::size(configured), limits.rules.size());
   for (std::size_t i = 0; i < limits.rules.size(); ++i) {
     EXPECT_EQ(limits.rules[i].count, configured[i].count) << domain::to_string(static_cast<domain::Limit>(i));
@@ -47,6 +47,11 @@ TEST(Defaults, TheConfigurationAndTheOptionStructsAgree) {
   const domain::EmailSettings email;
   EXPECT_EQ(email.verification_ttl, c.verification_ttl);
   EXPECT_EQ(email.reset_ttl, c.reset_ttl);
+
+  const domain::Settings settings;
+  EXPECT_EQ(settings.step_up_max_age, c.step_up_max_age);
+  EXPECT_EQ(settings.admin_require_aal2, c.admin_require_aal2);
+  EXPECT_EQ(settings.mfa_issuer, c.product_name);
 
   const domain::PasswordRules rules;
   EXPECT_EQ(rules.min_length, c.password_min_length);

@@ -32,7 +32,7 @@ struct EmailServices : Services {
     email->set_notifier(&notifier);
     // Accounts again, now with the email flows: sign-up queues the verification mail.
     accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, no_limits,
-                                                        *no_slowdown, *email, clock, random);
+                                                        *no_slowdown, *email, no_second_factor, clock, random);
   }
   ~EmailServices() {
     accounts.reset();

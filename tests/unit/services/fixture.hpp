@@ -45,7 +45,7 @@ struct Services {
     hasher = std::make_unique<crypto::PasswordHasher>(argon);
     no_slowdown = std::make_unique<domain::LoginSlowdown>(*db.store, disabled_slowdown(), clock);
     accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings, no_limits,
-                                                        *no_slowdown, no_mail, clock, random);
+                                                        *no_slowdown, no_mail, no_second_factor, clock, random);
   }
   ~Services() {
     accounts.reset();
@@ -65,9 +65,9 @@ struct Services {
     sessions =
         std::make_unique<domain::SessionService>(*db.store, *tokens, revocations, audit, settings,
                                                  sessions_limiter ? *sessions_limiter : no_limits, clock, random);
-    accounts = std::make_unique<domain::AccountService>(*db.store, *sessions, *hasher, audit, settings,
-                                                        accounts_limiter ? *accounts_limiter : no_limits,
-                                                        slowdown ? *slowdown : *no_slowdown, no_mail, clock, random);
+    accounts = std::make_unique<domain::AccountService>(
+        *db.store, *sessions, *hasher, audit, settings, accounts_limiter ? *accounts_limiter : no_limits,
+        slowdown ? *slowdown : *no_slowdown, no_mail, no_second_factor, clock, random);
   }
 
   static domain::RateLimits disabled_limits() {
@@ -111,6 +111,7 @@ struct Services {
   domain::RateLimiter no_limits{disabled_limits(), clock};
   std::unique_ptr<domain::LoginSlowdown> no_slowdown;  // over db, made once it is open
   domain::NoAccountMail no_mail;
+  domain::NoSecondFactor no_second_factor;
   std::unique_ptr<domain::KeyRing> keys;
   std::unique_ptr<domain::AccessTokens> tokens;
   std::unique_ptr<domain::SessionService> sessions;
