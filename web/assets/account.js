@@ -1,5 +1,7 @@
-// The account page (/account): profile, email verification (with a resend button), sessions
-// (with revoke), change password, log out, log out everywhere. It holds no token when it loads:
+// The account page (/account): profile, email verification (with a resend button), two-step
+// login (set up an authenticator app, recovery codes, remove it), sessions (with revoke),
+// change password, log out, log out everywhere. Changes the server guards with a step-up
+// (step_up_required) ask for a code first and are then tried again once. It holds no token when it loads:
 // the first request refreshes through the HttpOnly cookie, so a reload keeps the person logged
 // in, and nobody logged in is sent to the log-in page.
 import * as api from './api.js';
@@ -114,11 +116,182 @@ $('#resend').addEventListener('click', async (event) => {
   }
 });
 
+// ------------------------------------------------------------------- step-up
+
+const stepUpForm = $('#stepup-form');
+let stepUp = null;  // { resolve, reject } of the change waiting for it
+let stepUpMethod = 'totp';
+
+function useStepUpMethod(method) {
+  stepUpMethod = method;
+  const recovery = method === 'recovery_code';
+  $('#stepup-label').textContent = recovery ? 'Recovery code' : 'Code from your app';
+  $('#stepup-recovery').textContent = recovery ? 'Use the code from your app instead' : 'Use a recovery code instead';
+  stepUpForm.elements.code.inputMode = recovery ? 'text' : 'numeric';
+  stepUpForm.elements.code.value = '';
+}
+
+function endStepUp() {
+  stepUpForm.hidden = true;
+  stepUp = null;
+}
+
+// Shows the step-up form; resolves once the code proved it is the person, rejects on cancel.
+function askStepUp() {
+  if (stepUp) stepUp.reject(new api.ApiError({ code: 'step_up_cancelled' }));
+  useStepUpMethod('totp');
+  stepUpForm.hidden = false;
+  stepUpForm.scrollIntoView({ block: 'nearest' });
+  stepUpForm.elements.code.focus();
+  return new Promise((resolve, reject) => {
+    stepUp = { resolve, reject };
+  });
+}
+
+// Runs a change; when the server wants a fresh second factor first, asks for it and runs the
+// change once more.
+async function withStepUp(change) {
+  try {
+    return await change();
+  } catch (err) {
+    if (err.code !== 'step_up_required') throw err;
+    await askStepUp();
+    return change();
+  }
+}
+
+onSubmit(stepUpForm, async ({ code }) => {
+  await api.reauthenticate(stepUpMethod, code.trim());
+  const waiting = stepUp;
+  endStepUp();
+  waiting?.resolve();
+}, { error: $('#stepup-error'), session: true });
+
+$('#stepup-recovery').addEventListener('click', () => {
+  useStepUpMethod(stepUpMethod === 'totp' ? 'recovery_code' : 'totp');
+  stepUpForm.elements.code.focus();
+});
+$('#stepup-cancel').addEventListener('click', () => {
+  const waiting = stepUp;
+  endStepUp();
+  waiting?.reject(new api.ApiError({ code: 'step_up_cancelled' }));
+});
+
+// ------------------------------------------------------------------- two-step login
+
+let shownCodes = [];
+
+async function renderMfa() {
+  const state = await api.mfaState();
+  const line = $('#mfa-state');
+  if (state.totp.enabled) {
+    const left = state.recovery_codes.remaining;
+    line.replaceChildren(badge('On', 'good'), ` Logins ask for a code from your authenticator app. ${left} of ${state.recovery_codes.total} recovery codes left.`);
+  } else {
+    line.replaceChildren(badge('Off', 'bad'), ' Logins ask only for your password.');
+  }
+  $('#mfa-on').hidden = !state.totp.enabled;
+  $('#mfa-off').hidden = state.totp.enabled || !$('#mfa-setup').hidden;
+}
+
+function showCodes(codes) {
+  shownCodes = codes;
+  $('#mfa-codes').replaceChildren(...codes.map((c) => el('li', '', c)));
+  $('#mfa-codes-box').hidden = false;
+  $('#mfa-codes-box').scrollIntoView({ block: 'nearest' });
+}
+
+// The key as apps show it: groups of four.
+const grouped = (secret) => secret.replace(/(.{4})(?=.)/g, '$1 ');
+
+async function mfaAction(button, action) {
+  say($('#mfa-status'), '');
+  say($('#mfa-error'), '');
+  button.disabled = true;
+  try {
+    await action();
+  } catch (err) {
+    if (err.signedOut) return goToLogin('expired');
+    say($('#mfa-error'), messageOf(err));
+  } finally {
+    button.disabled = false;
+  }
+  return undefined;
+}
+
+$('#mfa-enrol').addEventListener('click', (event) => mfaAction(event.currentTarget, async () => {
+  const enrolment = await withStepUp(() => api.enrolTotp());
+  // The SVG is the server's own drawing (no script); parsed as SVG and adopted, not as HTML.
+  const svg = new DOMParser().parseFromString(enrolment.qr_svg, 'image/svg+xml').documentElement;
+  $('#mfa-qr').replaceChildren(document.importNode(svg, true));
+  $('#mfa-secret').textContent = grouped(enrolment.secret);
+  $('#mfa-off').hidden = true;
+  $('#mfa-setup').hidden = false;
+  $('#mfa-code').focus();
+}));
+
+$('#mfa-cancel').addEventListener('click', () => {
+  $('#mfa-setup').hidden = true;
+  $('#mfa-off').hidden = false;
+  $('#mfa-confirm-form').reset();
+});
+
+onSubmit($('#mfa-confirm-form'), async ({ code }) => {
+  const codes = await api.confirmTotp(code.trim());
+  $('#mfa-confirm-form').reset();
+  $('#mfa-setup').hidden = true;
+  say($('#mfa-status'), 'The authenticator app is on. Every other session was logged out.');
+  showCodes(codes);
+  await Promise.all([renderMfa(), renderSessions()]);
+}, { error: $('#mfa-confirm-error'), session: true });
+
+$('#mfa-copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(shownCodes.join('\n'));
+    say($('#mfa-status'), 'The recovery codes were copied.');
+  } catch {
+    say($('#mfa-error'), 'This browser would not copy them. Select them and copy, or download them.');
+  }
+});
+
+$('#mfa-download').addEventListener('click', () => {
+  const text = `Recovery codes for ${user.email ?? user.username}\nEach works once.\n\n${shownCodes.join('\n')}\n`;
+  const link = el('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  link.download = 'recovery-codes.txt';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+});
+
+$('#mfa-codes-done').addEventListener('click', () => {
+  shownCodes = [];
+  $('#mfa-codes').replaceChildren();
+  $('#mfa-codes-box').hidden = true;
+  $('#mfa-heading').focus();
+});
+
+$('#mfa-regenerate').addEventListener('click', (event) => mfaAction(event.currentTarget, async () => {
+  const codes = await withStepUp(() => api.regenerateRecoveryCodes());
+  say($('#mfa-status'), 'New recovery codes were made. The old ones no longer work.');
+  showCodes(codes);
+  await renderMfa();
+}));
+
+$('#mfa-remove').addEventListener('click', (event) => mfaAction(event.currentTarget, async () => {
+  await withStepUp(() => api.removeTotp());
+  say($('#mfa-status'), 'The authenticator app was removed. Every other session was logged out.');
+  await Promise.all([renderMfa(), renderSessions()]);
+}));
+
+// ------------------------------------------------------------------- password
+
 const passwordForm = $('#password-form');
 wirePasswordToggles(passwordForm);
 onSubmit(passwordForm, async ({ current_password: current, new_password: next }) => {
   say($('#password-status'), '');
-  user = await api.changePassword(current, next);
+  user = await withStepUp(() => api.changePassword(current, next));
   passwordForm.reset();
   for (const input of passwordForm.querySelectorAll('input[data-controls]')) input.checked = false;
   for (const input of passwordForm.querySelectorAll('input[type="text"]')) input.type = 'password';
@@ -154,7 +327,7 @@ $('#logout-all').addEventListener('click', async (event) => {
 
 async function load() {
   try {
-    const [me] = await Promise.all([api.me(), renderSessions()]);
+    const [me] = await Promise.all([api.me(), renderSessions(), renderMfa()]);
     user = me;
     renderProfile();
     const note = NOTES[new URLSearchParams(window.location.search).get('m')];

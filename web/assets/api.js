@@ -51,6 +51,7 @@ const MESSAGES = {
   step_up_required: 'Confirm it is you first: enter a code from your authenticator app.',
   mfa_not_enabled: 'Set up an authenticator app first.',
   mfa_already_enabled: 'An authenticator app is already set up. Remove it first to set up another.',
+  step_up_cancelled: 'Nothing was changed: confirming it was you was cancelled.',
   network_error: 'Could not reach the server. Check your connection and try again.',
   bad_response: 'The server sent an answer this page does not understand. Try again later.',
 };
@@ -82,7 +83,7 @@ function describe({ status, code, detail, retryAfter }) {
 }
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'network_error', detail = '', reasons = [], retryAfter = null } = {}) {
+  constructor({ status = 0, code = 'network_error', detail = '', reasons = [], retryAfter = null, problem = {} } = {}) {
     super(describe({ status, code, detail, retryAfter }));
     this.name = 'ApiError';
     this.status = status;
@@ -90,6 +91,8 @@ export class ApiError extends Error {
     this.detail = detail;
     this.reasons = Array.isArray(reasons) ? reasons.map(String) : [];
     this.retryAfter = retryAfter;
+    // The whole problem body: mfa_required carries the second step's ticket and methods.
+    this.problem = problem;
   }
 
   // The weak_password reasons, in words.
@@ -97,9 +100,10 @@ export class ApiError extends Error {
     return this.reasons.map((r) => REASONS[r] ?? r.replace(/_/g, ' '));
   }
 
-  // True when the error means nobody is logged in (the page should send the person to log in).
+  // True when the error means nobody is logged in (the page should send the person to log in);
+  // a wrong password or second-factor code is a 401 too, but the person is still there.
   get signedOut() {
-    return this.status === 401 && this.code !== 'invalid_credentials';
+    return this.status === 401 && !['invalid_credentials', 'invalid_mfa_code', 'mfa_ticket_invalid'].includes(this.code);
   }
 }
 
@@ -130,6 +134,7 @@ async function errorOf(res) {
     detail: typeof p.detail === 'string' ? p.detail : '',
     reasons: p.reasons,
     retryAfter: retryAfterOf(res),
+    problem: p,
   });
 }
 
@@ -226,6 +231,13 @@ export async function login(identifier, password) {
   return adopt(await anonymous('POST', '/auth/login', { login: identifier, password }));
 }
 
+// The second step of a login that answered mfa_required: `method` is totp or recovery_code.
+export async function loginMfa(ticket, method, code) {
+  const tokens = await anonymous('POST', '/auth/login/mfa', { mfa_ticket: ticket, method, code });
+  adopt(tokens);
+  return tokens;
+}
+
 export async function signup({ email, username, password }) {
   const body = { email, password };
   if (username) body.username = username;
@@ -255,6 +267,26 @@ export const revokeSession = (id) => call('DELETE', `/auth/sessions/${encodeURIC
 
 export async function changePassword(currentPassword, newPassword) {
   return adopt(await call('POST', '/auth/password', { current_password: currentPassword, new_password: newPassword }));
+}
+
+// Second factors (the account page).
+export const mfaState = () => call('GET', '/auth/mfa');
+export const enrolTotp = () => call('POST', '/auth/mfa/totp');
+export const removeTotp = () => call('DELETE', '/auth/mfa/totp');
+export const regenerateRecoveryCodes = async () => (await call('POST', '/auth/mfa/recovery-codes')).recovery_codes;
+
+// Confirms the enrolment: the session is replaced by a new one (every other one ends); returns
+// the recovery codes, shown once.
+export async function confirmTotp(code) {
+  const tokens = await call('POST', '/auth/mfa/totp/confirm', { code });
+  adopt(tokens);
+  return tokens.recovery_codes ?? [];
+}
+
+// A step-up: `method` is password, totp or recovery_code.
+export async function reauthenticate(method, secret) {
+  const body = method === 'password' ? { method, password: secret } : { method, code: secret };
+  return adopt(await call('POST', '/auth/reauthenticate', body));
 }
 
 export const resendVerification = (email) => anonymous('POST', '/auth/verify-email/resend', { email });
