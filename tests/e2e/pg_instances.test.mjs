@@ -11,6 +11,7 @@ import { eventually } from './support/wait.mjs';
 import { runCli } from './support/cli.mjs';
 import { client, signup, login, uniqueEmail, GOOD_PASSWORD, jwtHeader, jwtClaims, signHs256 } from './support/http.mjs';
 import { assertProblem, assertTokenResponse, assertInvalidToken } from './support/expect.mjs';
+import { codeAt, enableTotp, passwordStep } from './support/totp.mjs';
 
 let pg, a, b, apiA, apiB, noGraceA, noGraceB, ngA, ngB, hsA, hsB;
 const HS_SECRET = 'pg-instances-hs256-secret-0123456789-abcdefghij';
@@ -191,4 +192,37 @@ test('a token pairing one user\'s sub with another\'s live sid, or with a versio
   await refusedWithin(apiHsB, alice.access, 'B refusing a token logged out on A');
   await refusedOnBoth();
   assert.equal((await apiHsA.get('/auth/me', { token: bob.access })).status, 200, 'Bob is untouched');
+});
+
+test('one TOTP code sent to both instances at once logs in exactly once; so does one recovery code', async () => {
+  const s = await signup(apiA);
+  const { totp, recovery_codes: codes } = await enableTotp(apiB, s);
+  const ticketsOn = async (apis) => Promise.all(apis.map(async (api) => (await passwordStep(api, s)).mfa_ticket));
+  const apis = [apiA, apiB, apiA, apiB, apiA, apiB];
+  // A code of the next step: the confirming one is spent already.
+  const code = codeAt(totp, 1);
+  const tickets = await ticketsOn(apis);
+  const totpResults = await Promise.all(tickets.map((ticket, i) =>
+    apis[i].post('/auth/login/mfa', { json: { mfa_ticket: ticket, method: 'totp', code } })));
+  assert.equal(totpResults.filter((r) => r.status === 200).length, 1, totpResults.map((r) => r.status).join(','));
+  for (const r of totpResults.filter((x) => x.status !== 200)) assertProblem(r, 401, 'invalid_mfa_code');
+
+  const again = await ticketsOn(apis);
+  const codeResults = await Promise.all(again.map((ticket, i) =>
+    apis[i].post('/auth/login/mfa', { json: { mfa_ticket: ticket, method: 'recovery_code', code: codes[0] } })));
+  assert.equal(codeResults.filter((r) => r.status === 200).length, 1, codeResults.map((r) => r.status).join(','));
+  const state = await apiA.get('/auth/mfa', { token: codeResults.find((r) => r.status === 200).body.access_token });
+  assert.deepEqual(state.body.recovery_codes, { total: 10, remaining: 9 });
+});
+
+test('a ticket made on one instance is finished on the other, once', async () => {
+  const s = await signup(apiA);
+  const { totp } = await enableTotp(apiA, s);
+  const ticket = (await passwordStep(apiA, s)).mfa_ticket;
+  const code = codeAt(totp, 1);
+  const [x, y] = await Promise.all([apiB, apiA].map((api) =>
+    api.post('/auth/login/mfa', { json: { mfa_ticket: ticket, method: 'totp', code } })));
+  assert.deepEqual([x.status, y.status].sort(), [200, 401]);
+  const refused = x.status === 401 ? x : y;
+  assert.ok(['mfa_ticket_invalid', 'invalid_mfa_code'].includes(refused.body.code), refused.text);
 });
