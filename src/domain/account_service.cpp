@@ -267,6 +267,10 @@ Result<TokenResponse> AccountService::reauthenticate(const Principal& principal,
     }
     auto normalized = normalize_password(secret);
     if (!normalized) return std::move(normalized).error();
+    // The same slow-down as a login of the account: a stolen token must not become a way to
+    // guess the password at hash speed.
+    const std::string throttle_key = LoginSlowdown::key_for(user->email.empty() ? user->username : user->email);
+    if (auto r = slowdown_.check(throttle_key); !r) return std::move(r).error();
     auto matches = password_matches(secret, *normalized, user->password_hash);
     if (!matches) return std::move(matches).error();
     if (!*matches) {
@@ -274,6 +278,7 @@ Result<TokenResponse> AccountService::reauthenticate(const Principal& principal,
           store_, audit_.entry(audit_event::kLoginFailed, user->id.str(), client, "reauthenticate: wrong password"));
       return make_error(errc::invalid_credentials, "The password is not correct.", "reauthenticate: wrong password");
     }
+    slowdown_.password_proved(throttle_key);
     proof = password_assurance();
   } else if (const auto m = parse_mfa_method(method)) {
     auto proved = second_.prove(*user, *m, secret, client);
@@ -354,7 +359,10 @@ Result<TokenResponse> AccountService::change_password(const Principal& principal
     auto events = sessions_.revoke_everything(tx, c.user, revoke_reason::kPasswordChange);  // stores the user
     if (!events) return std::move(events).error();
     c.events = std::move(*events);
-    auto opened = sessions_.open(tx, c.user, client);
+    // The new session keeps the level the caller had proved (a step-up just passed, when the
+    // account has a factor): the password is new, the factor the same.
+    auto opened = sessions_.open(
+        tx, c.user, client, principal.amr.empty() ? password_assurance() : Assurance{principal.aal, principal.amr});
     if (!opened) return std::move(opened).error();
     c.session = std::move(opened->first);
     c.token = std::move(opened->second);

@@ -125,7 +125,7 @@ Result<MfaService::Checked> MfaService::check_code(StoreTx& tx, const User& user
       auto a = audit_.record(tx, audit_.entry(audit_event::kRecoveryCodeUsed, user.id.str(), client, left + " left"));
       if (!a) return std::move(a).error();
       out.audited.push_back(std::move(*a));
-      const std::string notice = "A recovery code was used to log in to your account. " + left + " of " +
+      const std::string notice = "One of your recovery codes was used. " + left + " of " +
                                  std::to_string(count->total) + " codes are left; make new ones on your account page.";
       if (auto r = mail_.queue_notice(tx, user, notice); !r) return std::move(r).error();
     }
@@ -186,10 +186,13 @@ Result<std::optional<MfaChallenge>> MfaService::challenge(StoreTx& tx, const Use
   t.created_at = now;
   t.expires_at = now + kMfaTicketTtl;
   if (auto r = tx.insert_mfa_ticket(t); !r) return std::move(r).error();
+  auto codes = tx.recovery_code_count(user.id);
+  if (!codes) return std::move(codes).error();
   MfaChallenge c;
   c.ticket = std::string(ticket.reveal());
   c.expires_in = std::chrono::duration_cast<std::chrono::seconds>(kMfaTicketTtl).count();
-  c.methods = {"totp", "recovery_code"};
+  c.methods = {"totp"};
+  if (codes->remaining > 0) c.methods.emplace_back("recovery_code");
   return std::optional<MfaChallenge>(std::move(c));
 }
 
@@ -203,7 +206,16 @@ Result<void> MfaService::require_step_up(const Principal& principal) {
   auto has = has_factor(principal.user_id);
   if (!has) return std::move(has).error();
   if (!*has) return ok();
+  return step_up_age_ok(principal, true);
+}
+
+Result<void> MfaService::step_up_age_ok(const Principal& principal, bool need_aal2) const {
   const std::int64_t age = clock_.unix_seconds() - principal.auth_time;
+  if (!need_aal2) {
+    if (age <= settings_.step_up_max_age.count()) return ok();
+    return make_error(errc::step_up_required, "Confirm it is you: enter your password again.",
+                      "step-up: password proved " + std::to_string(age) + " s ago");
+  }
   if (principal.has_aal2() && age <= settings_.step_up_max_age.count()) return ok();
   return make_error(errc::step_up_required, "",
                     principal.has_aal2() ? "step-up: second factor used " + std::to_string(age) + " s ago"
@@ -349,6 +361,9 @@ Result<std::vector<RevocationEvent>> MfaService::revoke_others(StoreTx& tx, cons
 }
 
 Result<TotpEnrolment> MfaService::enrol_totp(const Principal& principal, const ClientInfo& client) {
+  // Adding the first factor needs a recent password: else a stolen access token could put the
+  // thief's authenticator on the account and lock its owner out.
+  if (auto r = step_up_age_ok(principal, false); !r) return std::move(r).error();
   if (auto r = limiter_.take(Limit::mfa_enrol, principal.user_id.str()); !r) return std::move(r).error();
   const TimePoint now = clock_.now();
   const std::string secret = random_.bytes(kTotpSecretBytes);

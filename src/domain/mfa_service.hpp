@@ -72,8 +72,9 @@ class MfaService final : public SecondFactorGate {
   MfaService(Store& store, SessionService& sessions, const AuditLog& audit, const Settings& settings,
              const SecretString& mfa_key, RateLimiter& limiter, NoticeMail& mail, const Clock& clock, Random& random);
 
-  // POST /auth/mfa/totp: a new pending factor (replacing a pending one); mfa_already_enabled
-  // when one is active; rate_limited past the enrolment limit.
+  // POST /auth/mfa/totp: a new pending factor (replacing a pending one); step_up_required
+  // unless the caller's auth_time is within the step-up age; mfa_already_enabled when one is
+  // active; rate_limited past the enrolment limit.
   Result<TotpEnrolment> enrol_totp(const Principal& principal, const ClientInfo& client);
   // POST /auth/mfa/totp/confirm: activates the pending factor with a code from it (the code is
   // spent), makes the recovery codes, revokes every other session and token of the user, and
@@ -120,6 +121,9 @@ class MfaService final : public SecondFactorGate {
   Result<Checked> check_code(StoreTx& tx, const User& user, MfaMethod method, const std::string& code,
                              const ClientInfo& client);
   static Error verdict_error(const Checked& checked);
+  // Whether the principal proved itself recently enough (within the step-up age), at aal2 when
+  // `need_aal2`; step_up_required otherwise.
+  Result<void> step_up_age_ok(const Principal& principal, bool need_aal2) const;
   // The user's other sessions revoked (all but `keep`); their events.
   Result<std::vector<RevocationEvent>> revoke_others(StoreTx& tx, const UserId& user, const SessionId& keep);
   std::string secret_key(const UserId& user) const;

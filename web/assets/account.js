@@ -121,14 +121,26 @@ $('#resend').addEventListener('click', async (event) => {
 const stepUpForm = $('#stepup-form');
 let stepUp = null;  // { resolve, reject } of the change waiting for it
 let stepUpMethod = 'totp';
+let mfaOn = false;  // with a second factor, a step-up takes its code; without, the password
+
+const STEP_UP = {
+  totp: { label: 'Code from your app', hint: 'Confirm it is you: enter the code from your authenticator app.', type: 'text', mode: 'numeric' },
+  recovery_code: { label: 'Recovery code', hint: 'Confirm it is you: enter one of your recovery codes.', type: 'text', mode: 'text' },
+  password: { label: 'Your password', hint: 'Confirm it is you: enter your password again.', type: 'password', mode: 'text' },
+};
 
 function useStepUpMethod(method) {
   stepUpMethod = method;
-  const recovery = method === 'recovery_code';
-  $('#stepup-label').textContent = recovery ? 'Recovery code' : 'Code from your app';
-  $('#stepup-recovery').textContent = recovery ? 'Use the code from your app instead' : 'Use a recovery code instead';
-  stepUpForm.elements.code.inputMode = recovery ? 'text' : 'numeric';
-  stepUpForm.elements.code.value = '';
+  const how = STEP_UP[method];
+  $('#stepup-label').textContent = how.label;
+  $('#stepup-hint').textContent = how.hint;
+  $('#stepup-recovery').hidden = method === 'password';
+  $('#stepup-recovery').textContent = method === 'recovery_code' ? 'Use the code from your app instead' : 'Use a recovery code instead';
+  const input = stepUpForm.elements.code;
+  input.type = how.type;
+  input.inputMode = how.mode;
+  input.autocomplete = method === 'password' ? 'current-password' : 'one-time-code';
+  input.value = '';
 }
 
 function endStepUp() {
@@ -139,7 +151,7 @@ function endStepUp() {
 // Shows the step-up form; resolves once the code proved it is the person, rejects on cancel.
 function askStepUp() {
   if (stepUp) stepUp.reject(new api.ApiError({ code: 'step_up_cancelled' }));
-  useStepUpMethod('totp');
+  useStepUpMethod(mfaOn ? 'totp' : 'password');
   stepUpForm.hidden = false;
   stepUpForm.scrollIntoView({ block: 'nearest' });
   stepUpForm.elements.code.focus();
@@ -161,7 +173,7 @@ async function withStepUp(change) {
 }
 
 onSubmit(stepUpForm, async ({ code }) => {
-  await api.reauthenticate(stepUpMethod, code.trim());
+  await api.reauthenticate(stepUpMethod, stepUpMethod === 'password' ? code : code.trim());
   const waiting = stepUp;
   endStepUp();
   waiting?.resolve();
@@ -183,6 +195,7 @@ let shownCodes = [];
 
 async function renderMfa() {
   const state = await api.mfaState();
+  mfaOn = state.totp.enabled;
   const line = $('#mfa-state');
   if (state.totp.enabled) {
     const left = state.recovery_codes.remaining;

@@ -246,6 +246,28 @@ TEST(Mfa, AnAccountWithoutAFactorStepsUpWithItsPassword) {
   EXPECT_EQ(s.accounts->reauthenticate(p, "sms", "1234", s.client).code(), errc::invalid_request);
 }
 
+TEST(Mfa, AddingTheFirstFactorNeedsARecentPassword) {
+  MfaServices s;
+  auto tokens = s.signup("recent@example.com");
+  s.clock.advance(11min);
+  auto refreshed = s.sessions->refresh(std::string(tokens.refresh_token.reveal()), s.client);
+  ASSERT_TRUE(refreshed);
+  // A token that refreshes forever is not a password typed lately: a thief's would do the same.
+  EXPECT_EQ(s.mfa->enrol_totp(s.principal_of(*refreshed), s.client).code(), errc::step_up_required);
+  auto again = s.accounts->reauthenticate(s.principal_of(*refreshed), "password", kGoodPassword, s.client);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(s.mfa->enrol_totp(s.principal_of(*again), s.client));
+}
+
+TEST(Mfa, APasswordChangeAfterAStepUpKeepsTheSessionAtAal2) {
+  MfaServices s;
+  auto tokens = s.enable("change@example.com");
+  auto changed = s.accounts->change_password(s.principal_of(tokens), kGoodPassword, "Brand-New-Passphrase-99", s.client);
+  ASSERT_TRUE(changed) << changed.error().reason;
+  EXPECT_EQ(changed->aal, "aal2");
+  EXPECT_EQ(s.principal_of(*changed).amr, (std::vector<std::string>{"pwd", "otp", "mfa"}));
+}
+
 TEST(Mfa, ConfirmingRevokesEverySessionFromBeforeAndRemovingKeepsOnlyTheCallers) {
   MfaServices s;
   auto before = s.signup("sessions@example.com");
