@@ -7,16 +7,18 @@
 #   Builds the optimised binary, starts it on a throwaway SQLite database (rate limits off; the
 #   cheapest Argon2id cost, which only the seeding pays: the measured route hashes nothing),
 #   seeds N accounts with a TOTP factor and one login ticket each (bench/load/mfa_seed.mjs), and
-#   sends each ticket once with its code. With OLD_BINARY (a `tessera` built from an earlier
+#   sends each ticket once with its code for MFA_DUR (N must outlast it: the script's `failed`
+#   count says when it did not). With OLD_BINARY (a `tessera` built from an earlier
 #   commit), it also alternates GET /profile against both, REPEAT times each, on databases of
 #   their own, and prints the medians.
-# Env: N (8000), THREADS (2), CONNS (32), DUR (5s, the GETs), REPEAT (3), PORT (18490),
+# Env: N (12000), MFA_DUR (3s), THREADS (2), CONNS (32), DUR (5s, the GETs), REPEAT (3), PORT (18490),
 #      OUT (/tmp/tessera-mfa-bench). Loopback only; every wrk run bounded by -d.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OLD_BIN=${1:-}
-N=${N:-8000}
+N=${N:-12000}
+MFA_DUR=${MFA_DUR:-3s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 DUR=${DUR:-5s}
@@ -54,7 +56,7 @@ rps() {
 
 start build/release/tessera "$OUT/new" "$PORT"
 node "$HERE/mfa_seed.mjs" "http://127.0.0.1:$PORT" "$N" "$OUT/new" "$PASSWORD"
-rps login_mfa -t"$THREADS" -c"$CONNS" -d60s --latency --timeout 10s -s "$HERE/login_mfa.lua" \
+rps login_mfa -t"$THREADS" -c"$CONNS" -d"$MFA_DUR" --latency --timeout 10s -s "$HERE/login_mfa.lua" \
   "http://127.0.0.1:$PORT" -- "$OUT/new/mfa.txt" "$THREADS" >/dev/null
 grep -h '^login_mfa.lua' "$OUT/wrk-login_mfa.txt" >&2 || true
 

@@ -21,6 +21,7 @@ import { sleep } from './support/wait.mjs';
 import { client, signup, login, rawRequest, uniqueEmail, GOOD_PASSWORD } from './support/http.mjs';
 import { assertProblem, assertTokenResponse } from './support/expect.mjs';
 import { freePort } from './support/ports.mjs';
+import { codeAt, enableTotp, passwordStep } from './support/totp.mjs';
 
 const GENEROUS = {
   TESSERA_RATE_LIMITS: 'on',
@@ -30,6 +31,8 @@ const GENEROUS = {
   TESSERA_RATE_LIMIT_EMAIL_RECIPIENT: '10000/1h',
   TESSERA_RATE_LIMIT_EMAIL_IP: '10000/1h',
   TESSERA_RATE_LIMIT_REFRESH_SESSION: '10000/1m',
+  TESSERA_RATE_LIMIT_MFA_IP: '10000/1m',
+  TESSERA_RATE_LIMIT_MFA_ENROL: '10000/1h',
   TESSERA_LOGIN_SLOWDOWN_AFTER: '1000',
 };
 const WRONG = 'Wrong-password-but-long-enough-123';
@@ -512,4 +515,27 @@ test('memory stays bounded under a flood of logins from 200k distinct client add
   } finally {
     await server.stop();
   }
+});
+
+test('the second step of a login is limited per client IP: the 4th of 3/1m is 429, even with the right code', async () => {
+  await withServer({ TESSERA_RATE_LIMIT_MFA_IP: '3/1m' }, async (_t, api) => {
+    const s = await signup(api);
+    const { totp } = await enableTotp(api, s);
+    for (let i = 0; i < 3; i += 1) {
+      assertProblem(await api.post('/auth/login/mfa', { json: { mfa_ticket: (await passwordStep(api, s)).mfa_ticket, method: 'totp', code: '000000' } }), 401, 'invalid_mfa_code');
+    }
+    const limited = await api.post('/auth/login/mfa', { json: { mfa_ticket: (await passwordStep(api, s)).mfa_ticket, method: 'totp', code: codeAt(totp, 1) } });
+    assertProblem(limited, 429, 'rate_limited');
+    assert.match(limited.headers.get('retry-after'), /^[1-9][0-9]*$/);
+  });
+});
+
+test('enrolling an authenticator app is limited per account: the 3rd of 2/1h is 429', async () => {
+  await withServer({ TESSERA_RATE_LIMIT_MFA_ENROL: '2/1h' }, async (_t, api) => {
+    const s = await signup(api);
+    for (let i = 0; i < 2; i += 1) assert.equal((await api.post('/auth/mfa/totp', { token: s.access })).status, 201);
+    assertProblem(await api.post('/auth/mfa/totp', { token: s.access }), 429, 'rate_limited');
+    const other = await signup(api);
+    assert.equal((await api.post('/auth/mfa/totp', { token: other.access })).status, 201);
+  });
 });

@@ -5,6 +5,7 @@
 // black-box tests (tests/e2e/mfa_*.test.mjs) make them with npm otpauth instead.
 #include <gtest/gtest.h>
 
+#include "api/mfa_handlers.hpp"
 #include "crypto/base32.hpp"
 #include "domain/mfa_service.hpp"
 #include "domain/totp.hpp"
@@ -305,6 +306,29 @@ TEST(Mfa, AnAdminResetRemovesTheFactorAndEndsEverySession) {
   EXPECT_FALSE(*again);
   EXPECT_EQ(s.mfa->reset(domain::UserId("00000000-0000-4000-8000-000000000000"), domain::Actor{"cli", {}}).code(),
             errc::not_found);
+}
+
+TEST(Mfa, AnAdminWithAFactorNeedsAal2ForTheAdminApiUnlessTheSettingIsOff) {
+  MfaServices s;
+  api::Services services;
+  services.mfa = s.mfa.get();
+  http::Request req;
+  // An admin without a factor: aal1 is all there is to have.
+  auto plain = s.signup("admin-plain@example.com");
+  req.principal = std::make_shared<domain::Principal>(s.principal_of(plain));
+  EXPECT_TRUE(api::admin_assurance(services, req));
+  // With a factor: an aal2 token passes, an aal1 one (a session from before) does not.
+  auto strong = s.enable("admin-strong@example.com");
+  auto p = s.principal_of(strong);
+  req.principal = std::make_shared<domain::Principal>(p);
+  EXPECT_TRUE(api::admin_assurance(services, req));
+  p.aal = "aal1";
+  req.principal = std::make_shared<domain::Principal>(p);
+  auto refused = api::admin_assurance(services, req);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.code(), errc::step_up_required);
+  services.admin_require_aal2 = false;
+  EXPECT_TRUE(api::admin_assurance(services, req));
 }
 
 TEST(Mfa, BadCodesAreRefusedAsBadInputNotCountedAsFailures) {
