@@ -263,7 +263,8 @@ TEST(Mfa, AddingTheFirstFactorNeedsARecentPassword) {
 TEST(Mfa, APasswordChangeAfterAStepUpKeepsTheSessionAtAal2) {
   MfaServices s;
   auto tokens = s.enable("change@example.com");
-  auto changed = s.accounts->change_password(s.principal_of(tokens), kGoodPassword, "Brand-New-Passphrase-99", s.client);
+  auto changed =
+      s.accounts->change_password(s.principal_of(tokens), kGoodPassword, "Brand-New-Passphrase-99", s.client);
   ASSERT_TRUE(changed) << changed.error().reason;
   EXPECT_EQ(changed->aal, "aal2");
   EXPECT_EQ(s.principal_of(*changed).amr, (std::vector<std::string>{"pwd", "otp", "mfa"}));
