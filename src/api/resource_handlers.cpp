@@ -28,4 +28,10 @@ http::Response verified_data(http::Request& req) {
                                                        {"user_id", req.principal->user_id.str()}});
 }
 
+http::Response second_factor_data(http::Request& req) {
+  return http::Response::json(200,
+                              boost::json::object{{"data", "This is the secret data for logins with a second factor."},
+                                                  {"user_id", req.principal->user_id.str()}});
+}
+
 }  // namespace tessera::api

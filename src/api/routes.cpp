@@ -81,6 +81,7 @@ http::Router build_router(Services& s) {
   add(Method::get,  "/data",                        Guard::user(),          Lane::network, data,                  "Example resource: any valid access token.");
   add(Method::get,  "/profile",                     Guard::user(),          Lane::network, profile,               "Example resource: who the token names.");
   add(Method::get,  "/data/verified",               Guard::verified(),      Lane::network, verified_data,         "Example resource: needs a verified email.");
+  add(Method::get,  "/data/mfa",                    Guard::second_factor(), Lane::network, second_factor_data,    "Example resource: needs a login with a second factor (aal2).");
 
   const Guard admin = Guard::with_role("admin");
   add(Method::get,  "/admin/users",                 admin,                  Lane::db,      with_admin(admin_list_users), "Users, searched (query) and paged (page, 50 a page).");

@@ -74,6 +74,10 @@ Result<std::shared_ptr<const domain::Principal>> Dispatcher::guarded(const Reque
   if (route.guard.kind == Guard::Kind::role && !(*principal)->has_role(route.guard.role)) {
     return make_error(errc::forbidden);
   }
+  if (route.guard.kind == Guard::Kind::aal2 && !(*principal)->has_aal2()) {
+    return make_error(errc::step_up_required, "This needs a login with a second factor.",
+                      "guard: the token is " + (*principal)->aal);
+  }
   return principal;
 }
 

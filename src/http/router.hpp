@@ -24,6 +24,7 @@ struct Guard {
     user,      // a valid access token
     verified,  // a valid access token whose user has verified their email
     role,      // a valid access token carrying `role`
+    aal2,      // a valid access token from a login or step-up with a second factor (aal2)
   };
   Kind kind = Kind::none;
   std::string role;
@@ -33,6 +34,7 @@ struct Guard {
   static Guard user() { return {Kind::user, {}}; }
   static Guard verified() { return {Kind::verified, {}}; }
   static Guard with_role(std::string r) { return {Kind::role, std::move(r)}; }
+  static Guard second_factor() { return {Kind::aal2, {}}; }
 };
 
 // Where a handler runs. Nothing that blocks or burns CPU may run on the network threads.

@@ -255,6 +255,16 @@ test('removing the factor (fresh aal2) ends the other sessions and the next logi
   await login(api, s);
 });
 
+test('a route guarded for aal2 (GET /data/mfa) refuses an aal1 token with step_up_required and serves an aal2 one', async () => {
+  const plain = await signup(api);
+  assertProblem(await api.get('/data/mfa', { token: plain.access }), 403, 'step_up_required');
+  const tokens = await enableTotp(api, await signup(api));
+  const res = await api.get('/data/mfa', { token: tokens.access_token });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.user_id, jwtClaims(tokens.access_token).sub);
+  assertInvalidToken(await api.get('/data/mfa', { token: 'not-a-token' }));
+});
+
 test('/auth/check?aal=aal2 passes an aal2 token and refuses an aal1 one; X-Auth-Aal names the level', async () => {
   const plain = await signup(api);
   const weak = await api.get('/auth/check?aal=aal2', { token: plain.access });

@@ -154,7 +154,8 @@ std::vector<json::object> parameters(const json::object& doc, std::string_view p
 json::value expected_security(const Guard& g) {
   switch (g.kind) {
     case Guard::Kind::user:
-    case Guard::Kind::verified: return json::parse(R"([{"bearerAuth":[]}])");
+    case Guard::Kind::verified:
+    case Guard::Kind::aal2: return json::parse(R"([{"bearerAuth":[]}])");
     case Guard::Kind::role: return json::array{json::object{{"bearerAuth", json::array{json::value(g.role)}}}};
     case Guard::Kind::optional:
     case Guard::Kind::none: break;
@@ -261,7 +262,8 @@ TEST(OpenApi, GuardedOperationsDocumentTheir401AndRoleOrVerifiedOperationsTheir4
     if (r.guard.kind != Guard::Kind::none) {
       EXPECT_TRUE(st.count("401")) << it->first;
     }
-    if (r.guard.kind == Guard::Kind::role || r.guard.kind == Guard::Kind::verified) {
+    if (r.guard.kind == Guard::Kind::role || r.guard.kind == Guard::Kind::verified ||
+        r.guard.kind == Guard::Kind::aal2) {
       EXPECT_TRUE(st.count("403")) << it->first;
     }
     if (r.guard.kind == Guard::Kind::role) {
