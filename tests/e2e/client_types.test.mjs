@@ -29,7 +29,8 @@ test('npm pack makes a tarball that holds the modules, the declarations and the 
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir],
       { cwd: resolve(ROOT, 'clients/js'), encoding: 'utf8', timeout: 60_000 }));
     const files = packed[0].files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['README.md', 'package.json', 'src/errors.js', 'src/index.d.ts', 'src/index.js']);
+    assert.deepEqual(files, ['README.md', 'package.json', 'src/errors.js', 'src/index.d.ts', 'src/index.js', 'src/server.d.ts',
+      'src/server.js']);
     execFileSync('tar', ['-xzf', join(dir, packed[0].filename), '-C', dir]);
     const m = await import(pathToFileURL(join(dir, 'package/src/index.js')).href);
     assert.equal(typeof m.createClient, 'function');
