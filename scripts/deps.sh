@@ -37,12 +37,17 @@ if ((${#missing[@]})); then
 fi
 
 if [[ "${1:-build}" == "test" && -f package-lock.json ]]; then
-  # npm ci only when the lock file changed since the last install.
-  stamp=node_modules/.tessera-lock.sha256
-  sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$sum" ]]; then
-    echo "deps: npm ci" >&2
-    npm ci --no-audit --no-fund --loglevel=error >&2
-    echo "$sum" > "$stamp"
-  fi
+  # npm ci only when a lock file changed since the last install: the test tooling's at the root,
+  # and each example's own (examples/*/, which the suite runs as their users would).
+  for lock in package-lock.json examples/*/package-lock.json; do
+    [[ -f "$lock" ]] || continue
+    dir=$(dirname "$lock")
+    stamp="$dir/node_modules/.tessera-lock.sha256"
+    sum=$(sha256sum "$lock" | cut -d' ' -f1)
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$sum" ]]; then
+      echo "deps: npm ci in $dir" >&2
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+      echo "$sum" > "$stamp"
+    fi
+  done
 fi
