@@ -29,11 +29,17 @@ async function startExample(env) {
     cwd: EXAMPLE,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', TESSERA_PUBLIC_URL: issuer, TESSERA_URL: t.url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: npm runs the server as a child of its own, and a signal to npm alone
+    // would leave that server (holding the test's output pipes) running.
+    detached: true,
   });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const port = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the example did not start: ${stderr}`)), 15000);
+    const timer = setTimeout(() => {
+      process.kill(-proc.pid, 'SIGKILL');
+      fail(new Error(`the example did not start: ${stderr}`));
+    }, 15000);
     createInterface({ input: proc.stdout }).on('line', (line) => {
       try {
         const msg = JSON.parse(line);
@@ -50,7 +56,11 @@ async function startExample(env) {
     const r = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     return { status: r.status, type: r.headers.get('content-type') ?? '', body: await r.json() };
   };
-  return { url, get, stop: () => new Promise((done) => { proc.once('exit', done); proc.kill('SIGTERM'); }) };
+  const stop = () => new Promise((done) => {
+    proc.once('exit', done);
+    process.kill(-proc.pid, 'SIGTERM');
+  });
+  return { url, get, stop };
 }
 
 for (const check of ['local', 'remote']) {
